@@ -1,0 +1,36 @@
+from odoo import fields, models
+
+from odoo.addons.mail.tools.discuss import Store
+
+
+class MailMessage(models.Model):
+    _inherit = "mail.message"
+
+    whatsapp_message_ids = fields.One2many("whatsapp.message", "mail_message_id", "WhatsApp Messages")
+
+    def _to_store_defaults(self, target):
+        return super()._to_store_defaults(target) + [
+            Store.Attr(
+                "whatsapp_status",
+                value=lambda message: message._whatsapp_status_for_store(),
+                # sudo: whatsapp.message - delivery state of a message the user can read
+                predicate=lambda message: message.model == "discuss.channel"
+                and bool(message.sudo().whatsapp_message_ids),
+            ),
+        ]
+
+    def _whatsapp_status_for_store(self):
+        """The delivery tick the client draws under a message, with the reason when it failed."""
+        # sudo: whatsapp.message - delivery state of a message the user can read
+        whatsapp_message = self.sudo().whatsapp_message_ids[:1]
+        return {
+            "direction": whatsapp_message.direction,
+            "state": whatsapp_message.state,
+            "failure_reason": whatsapp_message.failure_reason or False,
+            "error_code": whatsapp_message.error_code or False,
+        }
+
+    def _whatsapp_bus_send_state(self):
+        store = Store(bus_channel=self._bus_channel())
+        store.add(self, {"whatsapp_status": self._whatsapp_status_for_store()})
+        store.bus_send()

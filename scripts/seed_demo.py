@@ -1,0 +1,30 @@
+# Fed to `odoo-bin shell` by scripts/run.sh: a demo WhatsApp account wired to the local Meta
+# sandbox, and the admin as a WhatsApp attendant. Idempotent. Prints the sandbox's settings as
+# shell variables on its last line (run.sh sources them).
+DEMO = {
+    "name": "Filarmônica (sandbox)",
+    "phone_number_id": "100000000000001",
+    "waba_id": "200000000000001",
+    "display_phone_number": "+55 11 4000-0000",
+    "graph_base_url": "http://127.0.0.1:8070",
+    "graph_api_version": "v23.0",
+    "access_token": "sandbox-access-token",
+    "app_secret": "sandbox-app-secret",
+    "verify_token": "sandbox-verify-token",
+}
+import os  # noqa: E402
+
+DEMO["graph_base_url"] = f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT', '8070')}"
+account = env["whatsapp.account"].with_context(active_test=False).search(  # noqa: F821
+    [("phone_number_id", "=", DEMO["phone_number_id"])], limit=1)
+if account:
+    account.write(dict(DEMO, active=True))
+else:
+    account = env["whatsapp.account"].create(DEMO)  # noqa: F821
+env.ref("whatsapp_crm.group_whatsapp_manager").user_ids |= env.ref("base.user_admin")  # noqa: F821
+admin = env.ref("base.user_admin")  # noqa: F821
+admin.write({"lang": "pt_BR", "tz": "America/Sao_Paulo"})
+admin.company_id.country_id = env.ref("base.br")  # noqa: F821
+env.cr.commit()  # noqa: F821
+print(" ".join(f"{key.upper()}={DEMO[key]}" for key in
+               ("app_secret", "verify_token", "access_token", "phone_number_id", "waba_id")))
