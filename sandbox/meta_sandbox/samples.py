@@ -1,0 +1,57 @@
+"""Tiny but genuine media files for simulated customers: each decodes (Pillow, libmagic, PDF readers), so the
+helpdesk's type sniffing, thumbnailing and sha256 checks run on real bytes."""
+
+import base64
+
+
+def _b64(text):
+    return base64.b64decode("".join(text.split()))
+
+
+# 8x8 green JPEG
+JPEG = _b64(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABQODxIPDRQSEBIXFRQYHjIhHhwcHj0sLiQySUBMS0dARkVQWnNiUFVtVkVGZIhlbXd7"
+    "gYKBTmCNl4x9lnN+gXz/2wBDARUXFx4aHjshITt8U0ZTfHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8"
+    "fHx8fHx8fHz/wAARCAAIAAgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUF"
+    "BAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVW"
+    "V1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi"
+    "4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAEC"
+    "AxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVm"
+    "Z2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq"
+    "8vP09fb3+Pn6/9oADAMBAAIRAxEAPwCxRRRXKeCf/9k="
+)
+# 8x8 green PNG
+PNG = _b64(
+    "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFElEQVR4nGNUvZzGgA0wYRUdtBIAFYoBbvZsrZ8AAAAASUVORK5C"
+    "YII="
+)
+# static 8x8 WebP sticker
+WEBP = _b64(
+    "UklGRjgAAABXRUJQVlA4ICwAAACQAQCdASoIAAgAAUAmJaACdLoAA5gA/uWHP7mxzi3BX/3T1/3T1/3T1/JQAA=="
+)
+# two-frame animated WebP sticker (VP8X + ANIM)
+WEBP_ANIMATED = _b64(
+    "UklGRr4AAABXRUJQVlA4WAoAAAACAAAABwAABwAAQU5JTQYAAAAAAAAAAABBTk1GRgAAAAAAAAAAAAcAAAcAAMgAAAJWUDggLgAA"
+    "ADABAJ0BKggACAABQCYloAADcAD+5Yc//xb9o/vbeP//7p6//2nr//aev5KAAABBTk1GRAAAAAAAAAAAAAcAAAcAAMgAAABWUDgg"
+    "LAAAADQBAJ0BKggACAAAACYloAADcAD+7U3f+tefuRgB//9ZX//zK//+ZX/DwAAA"
+)
+# OGG/Opus voice note: OpusHead, OpusTags, one silent 20 ms frame
+OGG_OPUS = _b64(
+    "T2dnUwACAAAAAAAAAABaWlpaAAAAAJoPC+QBE09wdXNIZWFkAQE4AYC7AAAAAABPZ2dTAAAAAAAAAAAAAFpaWloBAAAA5gSFOQEX"
+    "T3B1c1RhZ3MHAAAAc2FuZGJveAAAAABPZ2dTAAT4BAAAAAAAAFpaWloCAAAANjQIdgED+P/+"
+)
+# ftyp + empty mdat: enough for MIME sniffing
+MP4 = _b64(
+    "AAAAGGZ0eXBpc29tAAACAGlzb21tcDQxAAAACG1kYXQ="
+)
+# one blank page
+PDF = _b64(
+    "JVBERi0xLjQKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyAvUGFnZXMgMiAwIFIgPj4KZW5kb2JqCjIgMCBvYmoKPDwgL1R5cGUg"
+    "L1BhZ2VzIC9LaWRzIFszIDAgUl0gL0NvdW50IDEgPj4KZW5kb2JqCjMgMCBvYmoKPDwgL1R5cGUgL1BhZ2UgL1BhcmVudCAyIDAg"
+    "UiAvTWVkaWFCb3ggWzAgMCAyMDAgMTAwXSA+PgplbmRvYmoKeHJlZgowIDQKMDAwMDAwMDAwMCA2NTUzNSBmIAowMDAwMDAwMDA5"
+    "IDAwMDAwIG4gCjAwMDAwMDAwNTggMDAwMDAgbiAKMDAwMDAwMDExNSAwMDAwMCBuIAp0cmFpbGVyCjw8IC9TaXplIDQgL1Jvb3Qg"
+    "MSAwIFIgPj4Kc3RhcnR4cmVmCjE4NgolJUVPRgo="
+)
+
+# Default bytes per media kind for Customer media methods (animated stickers use WEBP_ANIMATED).
+DEFAULTS = {"image": JPEG, "audio": OGG_OPUS, "video": MP4, "document": PDF, "sticker": WEBP}
