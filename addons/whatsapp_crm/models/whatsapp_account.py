@@ -2,7 +2,6 @@ import logging
 import secrets
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError
 
 from ..tools.graph_api import GraphError, WhatsAppGraphClient
 
@@ -90,29 +89,36 @@ class WhatsAppAccount(models.Model):
     # ------------------------------------------------------------
 
     def action_test_connection(self):
-        """Ask Meta for the phone number's details: proves the token, the IDs and the URL."""
+        """Ask Meta for the phone number's details: proves the token, the IDs and the URL.
+
+        The outcome is stored on the account (not raised) so that it survives the transaction.
+        """
         self.ensure_one()
         try:
             info = self._graph_client().get_phone_number()
         except GraphError as error:
-            self.write({"connection_state": "error", "connection_message": error.message[:250]})
-            raise UserError(self.env._(
-                "Meta refused the connection (error %(code)s): %(message)s",
-                code=error.code or error.http_status or "-", message=error.message)) from None
+            self.write({"connection_state": "error", "connection_message": (error.message or "")[:250]})
+            return self._notification("danger", self.env._("WhatsApp refused the connection"), self.env._(
+                "Meta answered with error %(code)s: %(message)s",
+                code=error.code or error.http_status or "-", message=error.message or error.category))
         self.write({
             "connection_state": "ok",
             "connection_message": info.get("verified_name") or "",
             "display_phone_number": info.get("display_phone_number") or self.display_phone_number,
         })
+        return self._notification("success", self.env._("Connected to WhatsApp"), self.env._(
+            "%(number)s (%(name)s) answers.",
+            number=self.display_phone_number, name=info.get("verified_name") or self.name))
+
+    def _notification(self, kind, title, message):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "title": self.env._("Connected to WhatsApp"),
-                "message": self.env._(
-                    "%(number)s (%(name)s) answers.",
-                    number=self.display_phone_number, name=info.get("verified_name") or self.name),
+                "type": kind,
+                "title": title,
+                "message": message,
+                "sticky": kind == "danger",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

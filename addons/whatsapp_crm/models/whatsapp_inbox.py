@@ -91,6 +91,7 @@ class WhatsAppInbox(models.Model):
     @api.model
     def _claim_due_events(self, limit):
         # SKIP LOCKED: a manual run and the cron never process the same row at the same time.
+        self.flush_model(["state", "next_attempt_at"])
         self.env.cr.execute("""
             SELECT id FROM whatsapp_inbox
              WHERE state IN ('pending', 'retry') AND next_attempt_at <= %s

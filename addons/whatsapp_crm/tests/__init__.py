@@ -1,3 +1,7 @@
+from . import test_access
+from . import test_bus
+from . import test_inbound
+from . import test_outbound
 from . import test_tools_graph_api
 from . import test_tools_meta_errors
 from . import test_tools_webhook_payload

@@ -95,10 +95,15 @@ class WhatsAppCase(LoopbackRequestsMixin, HttpCase):
         return events.sudo()
 
     def send_outgoing(self):
-        messages = self.env["whatsapp.message"].with_user(self.processing_user)._claim_due_outgoing(1000)
-        for message in messages:
-            message._send()
-        return messages.sudo()
+        """What the send cron does: batches until nothing is due (a conversation's next message
+        becomes due once the previous one has left)."""
+        sent = self.env["whatsapp.message"]
+        queue = self.env["whatsapp.message"].with_user(self.processing_user)
+        while batch := queue._claim_due_outgoing(1000) - sent:
+            for message in batch:
+                message._send()
+            sent |= batch
+        return sent.sudo()
 
     # ------------------------------------------------------------
     # Lookups and asserts
