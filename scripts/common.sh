@@ -112,8 +112,11 @@ ensure_postgres() {
 
 ADDONS_PATH="$PROJECT_DIR/addons,$ODOO_SRC/addons,$ODOO_SRC/odoo/addons"
 
+# odoo-bin [subcommand] [options]: only --addons-path may precede the subcommand.
 odoo_bin() {
-    "$PY" "$ODOO_SRC/odoo-bin" --addons-path="$ADDONS_PATH" \
+    local command=()
+    [[ "${1:-}" != -* && -n "${1:-}" ]] && { command=("$1"); shift; }
+    "$PY" "$ODOO_SRC/odoo-bin" --addons-path="$ADDONS_PATH" "${command[@]}" \
         --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" --db_password="$PGPASSWORD" "$@"
 }
 

@@ -17,7 +17,7 @@ else
     odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS_TO_INSTALL" --load-language=pt_BR --stop-after-init --log-level=warn --no-http
 fi
 # The demo account: the same credentials the sandbox is started with (see scripts/seed_demo.py).
-odoo_bin -c "$CONF" shell -d "$DB" --log-level=warn --no-http \
+odoo_bin shell -c "$CONF" -d "$DB" --log-level=warn --no-http \
     < "$PROJECT_DIR/scripts/seed_demo.py" | tail -1 > "$STATE_DIR/demo-account.env"
 source "$STATE_DIR/demo-account.env"
 

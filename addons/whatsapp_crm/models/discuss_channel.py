@@ -103,7 +103,8 @@ class DiscussChannel(models.Model):
         if channel:
             return channel
         attendants = self.env.ref("whatsapp_crm.group_whatsapp_attendant").all_user_ids.filtered(
-            lambda user: user.active and not user.share)
+            lambda user: user.active and not user.share
+        ) - self.env.ref("whatsapp_crm.user_whatsapp_processing")
         channel = self.create({
             "name": partner.name,
             "channel_type": "whatsapp",

@@ -48,7 +48,9 @@ class TestAccess(WhatsAppCase):
         user = self.processing_user
         self.assertFalse(user._is_superuser())
         self.assertFalse(user.has_group("base.group_system"))
-        self.assertFalse(user.active, "nobody can log in as it")
+        self.assertFalse(user.has_group("base.group_erp_manager"))
+        self.env.cr.execute("SELECT password FROM res_users WHERE id = %s", [user.id])
+        self.assertFalse(self.env.cr.fetchone()[0], "no password: nobody can log in as it")
 
     def test_neutralize_removes_every_secret(self):
         self.env.cr.execute(open(__file__.replace("tests/test_access.py", "data/neutralize.sql")).read())
