@@ -12,19 +12,19 @@ DEMO = {
     "app_secret": "sandbox-app-secret",
     "verify_token": "sandbox-verify-token",
 }
-import os  # noqa: E402
+import os
 
 DEMO["graph_base_url"] = f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT', '8070')}"
-account = env["whatsapp.account"].with_context(active_test=False).search(  # noqa: F821
+account = env["whatsapp.account"].with_context(active_test=False).search(
     [("phone_number_id", "=", DEMO["phone_number_id"])], limit=1)
 if account:
     account.write(dict(DEMO, active=True))
 else:
-    account = env["whatsapp.account"].create(DEMO)  # noqa: F821
-env.ref("whatsapp_crm.group_whatsapp_manager").user_ids |= env.ref("base.user_admin")  # noqa: F821
-admin = env.ref("base.user_admin")  # noqa: F821
+    account = env["whatsapp.account"].create(DEMO)
+env.ref("whatsapp_crm.group_whatsapp_manager").user_ids |= env.ref("base.user_admin")
+admin = env.ref("base.user_admin")
 admin.write({"lang": "pt_BR", "tz": "America/Sao_Paulo"})
-admin.company_id.country_id = env.ref("base.br")  # noqa: F821
-env.cr.commit()  # noqa: F821
+admin.company_id.country_id = env.ref("base.br")
+env.cr.commit()
 print(" ".join(f"{key.upper()}={DEMO[key]}" for key in
                ("app_secret", "verify_token", "access_token", "phone_number_id", "waba_id")))

@@ -7,7 +7,14 @@ from odoo import api, fields, models
 
 from ..tools import meta_errors
 from ..tools.webhook_payload import (
-    ChangeErrors, InboundMessage, MalformedItem, OtherChange, PayloadError, StatusUpdate, iter_events, summarize,
+    ChangeErrors,
+    InboundMessage,
+    MalformedItem,
+    OtherChange,
+    PayloadError,
+    StatusUpdate,
+    iter_events,
+    summarize,
 )
 
 _logger = logging.getLogger(__name__)

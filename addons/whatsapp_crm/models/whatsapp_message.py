@@ -331,7 +331,8 @@ class WhatsAppMessage(models.Model):
             if OUTBOUND_STATE_RANK.get(self.state, 0) < OUTBOUND_STATE_RANK["delivered"]:
                 self.write(values)
                 code = error.code if error else None
-                self._set_failed(code, meta_errors.classify(code), error and (error.details or error.message), timestamp)
+                meta_message = error and (error.details or error.message)
+                self._set_failed(code, meta_errors.classify(code), meta_message, timestamp)
                 return
             values.update(error_code=error.code if error else 0, error_message=(error and error.message) or False)
             self.write(values)

@@ -3,12 +3,12 @@ users of each role, and shortcuts to run the crons' work inside the test transac
 import json
 from urllib.parse import urlsplit
 
-from meta_sandbox import Sandbox
-
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import _super_send
 
 from odoo.addons.whatsapp_crm.tools.webhook_signature import compute_signature
+
+from meta_sandbox import Sandbox
 
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"

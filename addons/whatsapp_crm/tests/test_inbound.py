@@ -1,6 +1,6 @@
-from meta_sandbox import webhooks
-
 from odoo.tests import tagged
+
+from meta_sandbox import webhooks
 
 from .common import WhatsAppCase
 

@@ -2,7 +2,6 @@ import inspect
 import json
 
 from odoo import http
-
 from odoo.tests import tagged
 
 from .common import APP_SECRET, VERIFY_TOKEN, WhatsAppCase
