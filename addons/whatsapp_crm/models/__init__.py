@@ -3,5 +3,7 @@ from . import whatsapp_inbox
 from . import whatsapp_message
 from . import whatsapp_message_status
 from . import discuss_channel
+from . import discuss_channel_member
+from . import ir_websocket
 from . import mail_message
 from . import res_partner

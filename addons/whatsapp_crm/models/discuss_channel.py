@@ -1,6 +1,9 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 
 from odoo.addons.mail.tools.discuss import Store
@@ -8,6 +11,15 @@ from odoo.addons.mail.tools.discuss import Store
 # Meta's customer-service window: free-form messages are accepted for 24 h after the
 # customer's last inbound message.
 WINDOW = timedelta(hours=24)
+# The attendants' shared queue: a bus subchannel of the attendant group (as im_livechat's
+# "looking for help"), so every attendant sees new conversations and assignments live.
+QUEUE_SUBCHANNEL = "WHATSAPP_QUEUE"
+AUTO_RELEASE_PARAM = "whatsapp_crm.auto_release_minutes"
+DEFAULT_AUTO_RELEASE_MINUTES = 30
+# Typing pings refresh the activity clock at most this often (typing fires many times a minute).
+ACTIVITY_WRITE_THROTTLE = timedelta(seconds=60)
+# Meta shows a typing indicator for up to 25 s: asking again sooner is wasted Graph calls.
+TYPING_INDICATOR_THROTTLE = timedelta(seconds=20)
 
 
 def is_whatsapp_channel(channel):
@@ -36,10 +48,31 @@ class DiscussChannel(models.Model):
     whatsapp_window_expires_at = fields.Datetime(
         "Reply Window Ends", compute="_compute_whatsapp_window_expires_at", store=True,
         help="WhatsApp accepts free-form replies until then; after it, only approved templates.")
+    whatsapp_assignee_id = fields.Many2one("res.users", "Attendant", index="btree_not_null", readonly=True,
+                                           ondelete="set null")
+    whatsapp_assigned_at = fields.Datetime("Assigned At", readonly=True)
+    whatsapp_last_activity_at = fields.Datetime(
+        "Attendant's Last Activity", readonly=True,
+        help="Last reply or typing by an attendant; an assigned conversation idle for too long returns to the queue.")
+    whatsapp_typing_requested_at = fields.Datetime(
+        readonly=True, help="An attendant is typing: the send cron shows the customer a typing indicator.")
+    whatsapp_last_direction = fields.Selection(
+        [("in", "Customer"), ("out", "Attendant")], "Last Message From", readonly=True)
+    whatsapp_queue_state = fields.Selection([
+        ("unassigned", "Waiting"),
+        ("assigned", "In progress"),
+        ("waiting_customer", "Waiting for the customer"),
+        ("closed", "Closed"),
+    ], "Queue State", compute="_compute_whatsapp_queue_state", store=True, index=True)
 
     # One open conversation per (account, customer), whatever the concurrency.
     _whatsapp_open_unique = models.UniqueIndex(
         "(whatsapp_account_id, whatsapp_partner_id) WHERE channel_type = 'whatsapp' AND whatsapp_status = 'open'")
+    # The queue lists: "Não atribuídas" and "Minhas", newest activity first.
+    _whatsapp_queue_index = models.Index(
+        "(whatsapp_assignee_id, last_interest_dt DESC) WHERE channel_type = 'whatsapp' AND whatsapp_status = 'open'")
+    _whatsapp_idle_index = models.Index(
+        "(whatsapp_last_activity_at) WHERE whatsapp_assignee_id IS NOT NULL AND whatsapp_status = 'open'")
 
     @api.depends("whatsapp_last_inbound_at")
     def _compute_whatsapp_window_expires_at(self):
@@ -47,14 +80,27 @@ class DiscussChannel(models.Model):
             last = channel.whatsapp_last_inbound_at
             channel.whatsapp_window_expires_at = last + WINDOW if last else False
 
+    @api.depends("channel_type", "whatsapp_status", "whatsapp_assignee_id", "whatsapp_last_direction")
+    def _compute_whatsapp_queue_state(self):
+        for channel in self:
+            if channel.channel_type != "whatsapp":
+                channel.whatsapp_queue_state = False
+            elif channel.whatsapp_status == "closed":
+                channel.whatsapp_queue_state = "closed"
+            elif not channel.whatsapp_assignee_id:
+                channel.whatsapp_queue_state = "unassigned"
+            elif channel.whatsapp_last_direction == "out":
+                channel.whatsapp_queue_state = "waiting_customer"
+            else:
+                channel.whatsapp_queue_state = "assigned"
+
     # ------------------------------------------------------------
     # STORE (client data)
     # ------------------------------------------------------------
 
     def _to_store_defaults(self, target: Store.Target):
         return super()._to_store_defaults(target) + [
-            Store.Attr("whatsapp_window_expires_at", predicate=is_whatsapp_channel),
-            Store.Attr("whatsapp_status", predicate=is_whatsapp_channel),
+            *self._whatsapp_store_fields(),
             # sudo: res.partner - the customer of a conversation the user can read
             Store.One("whatsapp_partner_id", ["name", "phone", "whatsapp_profile_name"],
                       predicate=is_whatsapp_channel, sudo=True),
@@ -62,9 +108,19 @@ class DiscussChannel(models.Model):
 
     def _sync_field_names(self):
         field_names = super()._sync_field_names()
-        field_names[None].append(Store.Attr("whatsapp_window_expires_at", predicate=is_whatsapp_channel))
-        field_names[None].append(Store.Attr("whatsapp_status", predicate=is_whatsapp_channel))
+        field_names[None].extend(self._whatsapp_store_fields())
         return field_names
+
+    def _whatsapp_store_fields(self):
+        """The helpdesk state every attendant's screen shows, sent again whenever it changes."""
+        return [
+            Store.Attr(name, predicate=is_whatsapp_channel)
+            for name in ("whatsapp_window_expires_at", "whatsapp_status", "whatsapp_queue_state",
+                         "whatsapp_assigned_at", "whatsapp_last_activity_at")
+        ] + [
+            # sudo: res.users - the name of the attendant answering a conversation the user can read
+            Store.One("whatsapp_assignee_id", ["name"], predicate=is_whatsapp_channel, sudo=True),
+        ]
 
     # ------------------------------------------------------------
     # MAILING
@@ -79,6 +135,10 @@ class DiscussChannel(models.Model):
                 and message.author_id != self.whatsapp_partner_id):
             # sudo: whatsapp.message - the send queue is written on behalf of the attendant
             self.env["whatsapp.message"].sudo()._enqueue_outbound(self.sudo(), message)
+            # sudo: discuss.channel - an attendant's reply is activity, whoever is assigned
+            self.sudo().write({"whatsapp_last_direction": "out",
+                               "whatsapp_last_activity_at": fields.Datetime.now()})
+            self._whatsapp_notify_queue()
         return res
 
     # ------------------------------------------------------------
@@ -123,9 +183,243 @@ class DiscussChannel(models.Model):
     def _whatsapp_register_inbound(self, meta_timestamp):
         """The customer wrote: the 24 h window restarts from their message.
 
-        A timestamp in the future (a wrong clock, a forged 2099) is capped at now.
+        A timestamp in the future (a wrong clock, a forged 2099) is capped at now. A customer's
+        message is not attendant activity: it does not keep an assignment alive.
         """
         now = fields.Datetime.now()
         moment = min(meta_timestamp, now) if meta_timestamp else now
+        values = {"whatsapp_last_direction": "in"}
         if not self.whatsapp_last_inbound_at or moment > self.whatsapp_last_inbound_at:
-            self.whatsapp_last_inbound_at = moment
+            values["whatsapp_last_inbound_at"] = moment
+        self.write(values)
+        self._whatsapp_notify_queue()
+
+    # ------------------------------------------------------------
+    # ASSIGNMENT
+    # ------------------------------------------------------------
+
+    def action_whatsapp_take(self):
+        """"Assumir": the current attendant answers this conversation.
+
+        Atomic: the UPDATE only matches an unassigned conversation, so when two attendants click
+        at once exactly one row is updated and the other attendant is told who was faster.
+        """
+        self.ensure_one()
+        self._whatsapp_check_attendant()
+        now = fields.Datetime.now()
+        self.env.cr.execute("""
+            UPDATE discuss_channel
+               SET whatsapp_assignee_id = %s, whatsapp_assigned_at = %s, whatsapp_last_activity_at = %s,
+                   whatsapp_queue_state = CASE WHEN whatsapp_last_direction = 'out'
+                                               THEN 'waiting_customer' ELSE 'assigned' END
+             WHERE id = %s AND whatsapp_assignee_id IS NULL AND whatsapp_status = 'open'
+         RETURNING id
+        """, [self.env.uid, now, now, self.id])
+        taken = bool(self.env.cr.fetchone())
+        self.invalidate_recordset(["whatsapp_assignee_id", "whatsapp_assigned_at", "whatsapp_last_activity_at",
+                                   "whatsapp_queue_state"])
+        if not taken:
+            if self.whatsapp_assignee_id == self.env.user:
+                return True
+            raise UserError(self.env._(
+                "%(attendant)s is already answering this conversation.",
+                attendant=self.sudo().whatsapp_assignee_id.name or self.env._("Someone")))
+        self._whatsapp_join(self.env.user)
+        self._whatsapp_post_notice(self.env._("%(attendant)s is now answering.", attendant=self.env.user.name))
+        self._whatsapp_notify_queue()
+        return True
+
+    def action_whatsapp_release(self):
+        """"Liberar": back to the queue, for anyone to take."""
+        self.ensure_one()
+        self._whatsapp_check_can_reassign()
+        if not self.whatsapp_assignee_id:
+            return True
+        # sudo: discuss.channel - assignment fields are only written through these actions
+        self.sudo().write({"whatsapp_assignee_id": False, "whatsapp_assigned_at": False})
+        self._whatsapp_post_notice(self.env._("%(attendant)s returned the conversation to the queue.",
+                                              attendant=self.env.user.name))
+        self._whatsapp_notify_queue()
+        return True
+
+    def action_whatsapp_transfer(self, user_id, note=None):
+        """"Transferir": hand the conversation to another attendant, with an optional note."""
+        self.ensure_one()
+        self._whatsapp_check_can_reassign()
+        target = self.env["res.users"].browse(int(user_id)).exists()
+        if not target or not target.has_group("whatsapp_crm.group_whatsapp_attendant") or target.share:
+            raise UserError(self.env._("Conversations can only be transferred to a WhatsApp attendant."))
+        now = fields.Datetime.now()
+        # sudo: discuss.channel - assignment fields are only written through these actions
+        self.sudo().write({"whatsapp_assignee_id": target.id, "whatsapp_assigned_at": now,
+                           "whatsapp_last_activity_at": now})
+        self._whatsapp_join(target)
+        notice = self.env._("%(attendant)s transferred the conversation to %(target)s.",
+                            attendant=self.env.user.name, target=target.name)
+        if note:
+            notice = Markup("%s<br/>%s") % (notice, note)
+        self._whatsapp_post_notice(notice)
+        self._whatsapp_notify_queue()
+        return True
+
+    def action_whatsapp_close(self):
+        """"Finalizar": the conversation ends; the customer's next message opens a new one."""
+        self.ensure_one()
+        self._whatsapp_check_can_reassign(allow_unassigned=True)
+        # sudo: discuss.channel - conversation state is only written through these actions
+        self.sudo().write({"whatsapp_status": "closed", "whatsapp_assignee_id": False})
+        self._whatsapp_post_notice(self.env._("%(attendant)s closed the conversation.",
+                                              attendant=self.env.user.name))
+        self._whatsapp_notify_queue()
+        return True
+
+    @api.model
+    def _whatsapp_queue_domain(self, queue_filter):
+        """"Minhas" (mine), "Não atribuídas" (unassigned) or "Todas" (all): open conversations."""
+        domain = [("channel_type", "=", "whatsapp"), ("whatsapp_status", "=", "open")]
+        if queue_filter == "mine":
+            return [*domain, ("whatsapp_assignee_id", "=", self.env.uid)]
+        if queue_filter == "unassigned":
+            return [*domain, ("whatsapp_assignee_id", "=", False)]
+        return domain
+
+    @api.model
+    def whatsapp_queue_fetch(self, queue_filter="all", limit=50):
+        """One page of a queue list for the Discuss sidebar, with the three live counts."""
+        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
+            raise AccessError(self.env._("Only WhatsApp attendants can see the queue."))
+        channels = self.search(self._whatsapp_queue_domain(queue_filter),
+                               order="last_interest_dt desc, id desc", limit=min(int(limit), 200))
+        store = Store()
+        store.add(channels, ["name", *self._whatsapp_store_fields(), Store.One("whatsapp_partner_id", ["name"])])
+        return {
+            "channel_ids": channels.ids,
+            "counts": {name: self.search_count(self._whatsapp_queue_domain(name))
+                       for name in ("mine", "unassigned", "all")},
+            "store_data": store.get_result(),
+        }
+
+    def _whatsapp_check_attendant(self):
+        if not is_whatsapp_channel(self):
+            raise UserError(self.env._("This is not a WhatsApp conversation."))
+        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
+            raise AccessError(self.env._("Only WhatsApp attendants can do this."))
+        if self.whatsapp_status != "open":
+            raise UserError(self.env._("This conversation is closed."))
+
+    def _whatsapp_check_can_reassign(self, allow_unassigned=False):
+        """The assignee hands over their own conversation; managers reassign anyone's."""
+        self._whatsapp_check_attendant()
+        user = self.env.user
+        if user.has_group("whatsapp_crm.group_whatsapp_manager"):
+            return
+        assignee = self.whatsapp_assignee_id
+        if assignee == user or (allow_unassigned and not assignee):
+            return
+        if not assignee:
+            raise UserError(self.env._("Nobody is answering this conversation."))
+        raise AccessError(self.env._("Only %(attendant)s or a manager can do this.", attendant=assignee.name))
+
+    def _whatsapp_join(self, user):
+        if user.partner_id not in self.channel_member_ids.partner_id:
+            # sudo: discuss.channel.member - the assignee joins the conversation they answer
+            self.sudo()._add_members(users=user, post_joined_message=False)
+
+    def _whatsapp_post_notice(self, body):
+        """A discreet line in the thread, never sent to the customer (only comments are)."""
+        # sudo: discuss.channel - notices are written by the system, whoever triggered them
+        self.sudo().message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")
+
+    def _whatsapp_notify_queue(self):
+        """Every attendant's queue shows the change, member of the conversation or not."""
+        group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
+        # sudo: discuss.channel - the queue lists conversations every attendant may read
+        Store(bus_channel=group, bus_subchannel=QUEUE_SUBCHANNEL).add(
+            self.sudo(), ["name", *self._whatsapp_store_fields(), Store.One("whatsapp_partner_id", ["name"])],
+        ).bus_send()
+
+    # ------------------------------------------------------------
+    # AUTO-RELEASE
+    # ------------------------------------------------------------
+
+    def _whatsapp_register_typing(self):
+        """An attendant typed: the assignment stays alive and the customer sees "typing…".
+
+        Both are throttled: Discuss sends typing pings many times a minute.
+        """
+        now = fields.Datetime.now()
+        values = {}
+        last_activity = self.whatsapp_last_activity_at
+        if self.whatsapp_assignee_id and (not last_activity or now - last_activity >= ACTIVITY_WRITE_THROTTLE):
+            values["whatsapp_last_activity_at"] = now
+        last_typing = self.whatsapp_typing_requested_at
+        if self.whatsapp_status == "open" and (not last_typing or now - last_typing >= TYPING_INDICATOR_THROTTLE):
+            values["whatsapp_typing_requested_at"] = now
+            self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger()
+        if values:
+            # sudo: discuss.channel - typing is activity, for whoever types
+            self.sudo().write(values)
+
+    @api.model
+    def _whatsapp_send_typing_indicators(self, since):
+        """Mark the customer's last message read and show "typing…" (one Graph call each)."""
+        channels = self.search([("whatsapp_typing_requested_at", ">=", since), ("whatsapp_status", "=", "open")])
+        for channel in channels:
+            last_inbound = self.env["whatsapp.message"].search(
+                [("channel_id", "=", channel.id), ("direction", "=", "in"), ("message_type", "!=", "reaction")],
+                order="id desc", limit=1)
+            if last_inbound.wamid:
+                last_inbound._mark_read(typing_indicator=True)
+        channels.write({"whatsapp_typing_requested_at": False})
+
+    @api.model
+    def _whatsapp_auto_release_minutes(self):
+        param = self.env["ir.config_parameter"].sudo().get_param(AUTO_RELEASE_PARAM)
+        try:
+            return max(int(param), 1) if param else DEFAULT_AUTO_RELEASE_MINUTES
+        except ValueError:
+            return DEFAULT_AUTO_RELEASE_MINUTES
+
+    @api.model
+    def _cron_whatsapp_auto_release(self):
+        """Return idle assigned conversations to the queue, in committed batches."""
+        while self._whatsapp_release_idle():
+            if self.env["ir.cron"]._commit_progress(1) <= 0:
+                return
+
+    @api.model
+    def _whatsapp_release_idle(self, batch_size=1000):
+        """One batch: unassign conversations idle past the configured delay, with a notice each."""
+        cutoff = fields.Datetime.now() - timedelta(minutes=self._whatsapp_auto_release_minutes())
+        self.flush_model(["whatsapp_assignee_id", "whatsapp_last_activity_at", "whatsapp_status"])
+        self.env.cr.execute("""
+            UPDATE discuss_channel
+               SET whatsapp_assignee_id = NULL, whatsapp_assigned_at = NULL, whatsapp_queue_state = 'unassigned'
+             WHERE id IN (SELECT id FROM discuss_channel
+                           WHERE whatsapp_assignee_id IS NOT NULL AND whatsapp_status = 'open'
+                             AND channel_type = 'whatsapp'
+                             AND (whatsapp_last_activity_at IS NULL OR whatsapp_last_activity_at < %s)
+                           LIMIT %s FOR UPDATE SKIP LOCKED)
+         RETURNING id
+        """, [cutoff, batch_size])
+        channels = self.browse(row[0] for row in self.env.cr.fetchall())
+        if channels:
+            channels.invalidate_recordset(["whatsapp_assignee_id", "whatsapp_assigned_at", "whatsapp_queue_state"])
+            channels._whatsapp_post_auto_release_notices()
+            channels._whatsapp_notify_queue()
+        return channels
+
+    def _whatsapp_post_auto_release_notices(self):
+        """One batched insert of notices: posting them one by one would take minutes for thousands."""
+        body = Markup("<p>%s</p>") % self.env._("Returned to the queue after %(minutes)s minutes without activity.",
+                                                minutes=self._whatsapp_auto_release_minutes())
+        note = self.env.ref("mail.mt_note")
+        # sudo: mail.message - system notices on conversations released by the scheduler
+        self.env["mail.message"].sudo().create([{
+            "model": "discuss.channel",
+            "res_id": channel.id,
+            "body": body,
+            "message_type": "notification",
+            "subtype_id": note.id,
+            "author_id": self.env.ref("base.partner_root").id,
+        } for channel in self])

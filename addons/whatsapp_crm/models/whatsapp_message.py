@@ -225,6 +225,9 @@ class WhatsAppMessage(models.Model):
     @api.model
     def _cron_send_outgoing(self):
         cron = self.env["ir.cron"]
+        # Typing indicators older than Meta's 25 s display are pointless: skip them.
+        self.env["discuss.channel"]._whatsapp_send_typing_indicators(fields.Datetime.now() - timedelta(seconds=25))
+        cron._commit_progress()
         while True:
             messages = self._claim_due_outgoing(SEND_BATCH_SIZE)
             if not messages:
@@ -268,6 +271,13 @@ class WhatsAppMessage(models.Model):
             self.partner_id._whatsapp_set_canonical_wa_id(wa_id)
         self.env["whatsapp.message.status"]._apply_pending(self)
         self._notify_state()
+
+    def _mark_read(self, typing_indicator=False):
+        """Blue ticks on the customer's phone (and "typing…"). Best effort: never retried."""
+        try:
+            self.account_id._graph_client().mark_read(self.wamid, typing_indicator=typing_indicator)
+        except GraphError as error:
+            _logger.info("WhatsApp mark-read of message %s failed: %s", self.id, error.category)
 
     def _build_outbound_payload(self):
         """The Graph payload, or the error category explaining why there is none."""

@@ -1,4 +1,5 @@
 from . import test_access
+from . import test_assignment
 from . import test_bus
 from . import test_inbound
 from . import test_outbound
