@@ -18,9 +18,18 @@
         "views/whatsapp_account_views.xml",
         "views/whatsapp_inbox_views.xml",
         "views/whatsapp_message_views.xml",
+        "views/discuss_channel_views.xml",
         "views/whatsapp_crm_menus.xml",
     ],
-    "assets": {},
+    "assets": {
+        "web.assets_backend": [
+            "whatsapp_crm/static/src/core/common/**/*",
+            "whatsapp_crm/static/src/core/public_web/**/*",
+        ],
+        "web.assets_tests": [
+            "whatsapp_crm/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

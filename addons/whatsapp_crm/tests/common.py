@@ -67,6 +67,12 @@ class WhatsAppCase(LoopbackRequestsMixin, HttpCase):
         # this test's transaction, as url_open's do.
         self.sandbox.sender.session = self.opener
 
+    def authenticate(self, *args, **kwargs):
+        """Logging in (tests, tours) opens a new HTTP session: the sandbox follows it."""
+        session = super().authenticate(*args, **kwargs)
+        self.sandbox.sender.session = self.opener
+        return session
+
     # ------------------------------------------------------------
     # Webhooks
     # ------------------------------------------------------------

@@ -184,7 +184,6 @@ class TestQueueBus(AssignmentCase, WebsocketCase):
     def test_non_member_attendant_sees_assignment_live(self):
         self.channel.channel_member_ids.filtered(lambda m: m.partner_id == self.bruno.partner_id).unlink()
         self.authenticate("bruno", "bruno")
-        self.sandbox.sender.session = self.opener
         websocket = self.websocket_connect(cookie=f"session_id={self.session.sid}")
         self.subscribe(websocket, ["whatsapp_crm.queue"], self.env["bus.bus"]._bus_last_id())
         self.channel.with_user(self.attendant).action_whatsapp_take()

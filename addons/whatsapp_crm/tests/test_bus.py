@@ -23,7 +23,6 @@ class TestBus(WhatsAppCase, WebsocketCase):
         self.process_inbox()
         channel = self.conversation_of(self.partner_by_wa_id("5511987654321"))
         self.authenticate("attendant", "attendant")
-        self.sandbox.sender.session = self.opener  # authenticate() opened a new HTTP session
         websocket = self.websocket_connect(cookie=f"session_id={self.session.sid}")
         # The attendant is a member: Discuss subscribes them to the conversation's bus channel.
         self.subscribe(websocket, [], self.env["bus.bus"]._bus_last_id())

@@ -1,0 +1,33 @@
+import { registry } from "@web/core/registry";
+
+/** The customer's conversation, found in the WhatsApp category of the Discuss sidebar. */
+export const WHATSAPP_CONVERSATION =
+    ".o-whatsapp-DiscussSidebarCategory-conversations + .o-mail-DiscussSidebarChannel-container .o-mail-DiscussSidebarChannel:contains(Maria Souza)";
+
+registry.category("web_tour.tours").add("whatsapp_crm_reply_tour", {
+    steps: () => [
+        {
+            trigger: WHATSAPP_CONVERSATION,
+            run: "click",
+        },
+        {
+            trigger: ".o-mail-Message-body:contains(Preciso de ajuda com meu pedido)",
+        },
+        {
+            trigger: ".o-whatsapp-WindowBanner:not(.o-closed):contains(Maria Souza):contains(Reply window:)",
+        },
+        {
+            trigger: ".o-mail-Composer-input",
+            run: "edit Vou verificar agora mesmo",
+        },
+        {
+            trigger: ".o-mail-Composer-input",
+            run: "press Enter",
+        },
+        {
+            // Posted and queued for WhatsApp: the clock until the send cron hands it to Meta.
+            trigger:
+                ".o-mail-Message:contains(Vou verificar agora mesmo) .o-whatsapp-Message-tick.o-queued[title='Queued']",
+        },
+    ],
+});
