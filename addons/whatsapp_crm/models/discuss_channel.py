@@ -119,8 +119,16 @@ class DiscussChannel(models.Model):
                          "whatsapp_assigned_at", "whatsapp_last_activity_at")
         ] + [
             # sudo: res.users - the name of the attendant answering a conversation the user can read
-            Store.One("whatsapp_assignee_id", ["name"], predicate=is_whatsapp_channel, sudo=True),
+            # (the client reads a user's name from their partner)
+            Store.One("whatsapp_assignee_id", [Store.One("partner_id", ["name"])],
+                      predicate=is_whatsapp_channel, sudo=True),
         ]
+
+    def _whatsapp_queue_store_fields(self):
+        """What a queue list needs of a conversation the user may not be a member of."""
+        return ["name", "channel_type", "last_interest_dt", *self._whatsapp_store_fields(),
+                # sudo: res.partner - the customer of a conversation every attendant may read
+                Store.One("whatsapp_partner_id", ["name", "phone"], sudo=True)]
 
     # ------------------------------------------------------------
     # MAILING
@@ -291,13 +299,24 @@ class DiscussChannel(models.Model):
         channels = self.search(self._whatsapp_queue_domain(queue_filter),
                                order="last_interest_dt desc, id desc", limit=min(int(limit), 200))
         store = Store()
-        store.add(channels, ["name", *self._whatsapp_store_fields(), Store.One("whatsapp_partner_id", ["name"])])
+        store.add(channels, self._whatsapp_queue_store_fields())
         return {
             "channel_ids": channels.ids,
             "counts": {name: self.search_count(self._whatsapp_queue_domain(name))
                        for name in ("mine", "unassigned", "all")},
             "store_data": store.get_result(),
         }
+
+    @api.model
+    def whatsapp_transfer_candidates(self):
+        """The attendants a conversation can be handed to: ``[{"id", "name"}]``."""
+        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
+            raise AccessError(self.env._("Only WhatsApp attendants can transfer conversations."))
+        group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
+        # sudo: res.users - attendants' names, for any attendant choosing whom to transfer to
+        users = group.sudo().all_user_ids.filtered(lambda user: user.active and not user.share) \
+            - self.env.ref("whatsapp_crm.user_whatsapp_processing")
+        return [{"id": user.id, "name": user.name} for user in users.sorted("name")]
 
     def _whatsapp_check_attendant(self):
         if not is_whatsapp_channel(self):
@@ -335,7 +354,7 @@ class DiscussChannel(models.Model):
         group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
         # sudo: discuss.channel - the queue lists conversations every attendant may read
         Store(bus_channel=group, bus_subchannel=QUEUE_SUBCHANNEL).add(
-            self.sudo(), ["name", *self._whatsapp_store_fields(), Store.One("whatsapp_partner_id", ["name"])],
+            self.sudo(), self._whatsapp_queue_store_fields(),
         ).bus_send()
 
     # ------------------------------------------------------------

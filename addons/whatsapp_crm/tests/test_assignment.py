@@ -76,6 +76,16 @@ class TestAssignment(AssignmentCase):
         self.channel.with_user(self.attendant).action_whatsapp_transfer(self.bruno.id, note="<img src=x onerror=1>")
         self.assertNotIn("<img", self.notices()[:1].body)
 
+    def test_transfer_candidates_are_the_attendants(self):
+        names = [candidate["name"] for candidate in
+                 self.env["discuss.channel"].with_user(self.attendant).whatsapp_transfer_candidates()]
+        self.assertIn("Bruno Atendente", names)
+        self.assertIn("Gabi Gerente", names, "managers are attendants too")
+        self.assertNotIn("Edu Employee", names)
+        self.assertNotIn(self.processing_user.name, names)
+        with self.assertRaises(AccessError):
+            self.env["discuss.channel"].with_user(self.employee).whatsapp_transfer_candidates()
+
     def test_managers_reassign_anyone(self):
         self.channel.with_user(self.attendant).action_whatsapp_take()
         self.channel.with_user(self.manager).action_whatsapp_transfer(self.bruno.id)

@@ -1,8 +1,11 @@
 import { registry } from "@web/core/registry";
 
-/** The customer's conversation, found in the WhatsApp category of the Discuss sidebar. */
+/**
+ * The customer's conversation, found in the WhatsApp category of the Discuss sidebar (after the
+ * category's header and, for attendants, its queue tabs).
+ */
 export const WHATSAPP_CONVERSATION =
-    ".o-whatsapp-DiscussSidebarCategory-conversations + .o-mail-DiscussSidebarChannel-container .o-mail-DiscussSidebarChannel:contains(Maria Souza)";
+    ".o-whatsapp-DiscussSidebarCategory-conversations ~ .o-mail-DiscussSidebarChannel-container .o-mail-DiscussSidebarChannel:contains(Maria Souza)";
 
 registry.category("web_tour.tours").add("whatsapp_crm_reply_tour", {
     steps: () => [
@@ -14,7 +17,8 @@ registry.category("web_tour.tours").add("whatsapp_crm_reply_tour", {
             trigger: ".o-mail-Message-body:contains(Preciso de ajuda com meu pedido)",
         },
         {
-            trigger: ".o-whatsapp-WindowBanner:not(.o-closed):contains(Maria Souza):contains(Reply window:)",
+            trigger:
+                ".o-whatsapp-WindowBanner:not(.o-closed):contains(Maria Souza):contains(Reply window:)",
         },
         {
             trigger: ".o-mail-Composer-input",

@@ -1,6 +1,9 @@
 import { fields } from "@mail/core/common/record";
 import { Thread } from "@mail/core/common/thread_model";
 
+import { _t } from "@web/core/l10n/translation";
+import { RPCError } from "@web/core/network/rpc";
+import { user } from "@web/core/user";
 import { patch } from "@web/core/utils/patch";
 
 /** @type {import("models").Thread} */
@@ -13,6 +16,27 @@ const threadPatch = {
         this.whatsapp_status = undefined;
         /** End of Meta's 24-hour customer-service window (free-form replies allowed until then). */
         this.whatsapp_window_expires_at = fields.Datetime();
+        /** The attendant answering the conversation ("Atendido por"), none while it waits. */
+        this.whatsapp_assignee_id = fields.One("res.users");
+        this.whatsapp_assigned_at = fields.Datetime();
+        this.whatsapp_last_activity_at = fields.Datetime();
+        /** @type {"unassigned"|"assigned"|"waiting_customer"|"closed"|undefined} */
+        this.whatsapp_queue_state = fields.Attr(undefined, {
+            onUpdate() {
+                // Only WhatsApp conversations carry a queue state; the attendants' queue sends
+                // it without the channel type for conversations this user is not a member of.
+                if (this.whatsapp_queue_state && !this.channel_type) {
+                    this.channel_type = "whatsapp";
+                }
+            },
+        });
+        /**
+         * Messages may have been missed while the bus was disconnected: reload them the next
+         * time this conversation is displayed (see `whatsappResync`).
+         */
+        this.whatsappNeedsResync = false;
+        /** A take/release/transfer/close is on its way to the server: one click is enough. */
+        this.whatsappQueueActionPending = false;
     },
     get avatarUrl() {
         if (this.channel_type === "whatsapp" && this.whatsapp_partner_id) {
@@ -23,6 +47,113 @@ const threadPatch = {
     /** A WhatsApp conversation is a chat: unread counters, previews and "@" prefix as for one. */
     get isChatChannel() {
         return this.channel_type === "whatsapp" || super.isChatChannel;
+    },
+    /** Whether the current user is the attendant answering this conversation. */
+    get whatsappIsMine() {
+        return Boolean(this.whatsapp_assignee_id) && this.whatsapp_assignee_id.id === user.userId;
+    },
+    /**
+     * Who answers this conversation, as the queue shows it: "Waiting" in the queue, "Answered by
+     * Ana" once taken (highlighted when it is the current user), "Closed" once finished.
+     *
+     * @returns {{ kind: "waiting"|"mine"|"other"|"closed", text: string }|null}
+     */
+    get whatsappQueueBadge() {
+        if (this.channel_type !== "whatsapp" || !this.whatsapp_status) {
+            return null;
+        }
+        if (this.whatsapp_status === "closed") {
+            return { kind: "closed", text: _t("Closed") };
+        }
+        if (!this.whatsapp_assignee_id) {
+            return { kind: "waiting", text: _t("Waiting") };
+        }
+        return {
+            kind: this.whatsappIsMine ? "mine" : "other",
+            text: _t("Answered by %(name)s", { name: this.whatsapp_assignee_id.name || "…" }),
+        };
+    },
+    /**
+     * Run one of the conversation's helpdesk actions (take, release, transfer, close).
+     *
+     * The server posts a notice in the thread and pushes the new queue state to every attendant,
+     * so nothing is updated locally. A refusal (someone else was faster, not allowed…) is shown as
+     * a warning notification rather than an error dialog: it is an expected outcome.
+     *
+     * @param {"action_whatsapp_take"|"action_whatsapp_release"|"action_whatsapp_transfer"|"action_whatsapp_close"} method
+     * @param {Object} [kwargs]
+     * @returns {Promise<boolean>} whether the server accepted the action
+     */
+    async whatsappQueueAction(method, kwargs = {}) {
+        const { notification, orm } = this.store.env.services;
+        this.whatsappQueueActionPending = true;
+        try {
+            await orm.call("discuss.channel", method, [[this.id]], kwargs);
+        } catch (error) {
+            if (
+                error instanceof RPCError &&
+                ["odoo.exceptions.UserError", "odoo.exceptions.AccessError"].includes(
+                    error.exceptionName
+                )
+            ) {
+                notification.add(error.data.message, { type: "warning" });
+                return false;
+            }
+            throw error;
+        } finally {
+            this.whatsappQueueActionPending = false;
+        }
+        this.store.whatsappOnQueueChanged();
+        return true;
+    },
+    isDisplayedOnUpdate() {
+        super.isDisplayedOnUpdate(...arguments);
+        if (this.isDisplayed && this.whatsappNeedsResync) {
+            this.whatsappResync();
+        }
+    },
+    /**
+     * Catch up on what happened while the bus was disconnected: the bus only replays about
+     * 100 seconds of history, so messages (and their delivery ticks) may be missing.
+     *
+     * The latest page is fetched again; messages newer than the ones shown are added. If more
+     * than a page was missed, the latest page replaces the list (older ones load on scroll)
+     * rather than leaving a hole in it.
+     */
+    async whatsappResync() {
+        if (!this.isLoaded || this.status === "loading" || this.loadNewer) {
+            // Not loaded yet (will be, fully, when shown) or showing history around a message.
+            this.whatsappNeedsResync = false;
+            return;
+        }
+        this.whatsappNeedsResync = false;
+        const newestId = this.newestPersistentMessage?.id;
+        let fetched;
+        try {
+            fetched = await this.fetchMessages();
+        } catch {
+            this.whatsappNeedsResync = true; // try again next time it is displayed
+            return;
+        }
+        if (!fetched.length || this.loadNewer) {
+            return;
+        }
+        if (
+            newestId !== undefined &&
+            fetched.length >= this.store.FETCH_LIMIT &&
+            fetched[0].id > newestId
+        ) {
+            this.messages = fetched;
+            this.loadOlder = true;
+            return;
+        }
+        const newMessages = fetched.filter(
+            (message) =>
+                message.notIn(this.messages) && (newestId === undefined || message.id > newestId)
+        );
+        if (newMessages.length) {
+            this.messages.push(...newMessages);
+        }
     },
 };
 patch(Thread.prototype, threadPatch);

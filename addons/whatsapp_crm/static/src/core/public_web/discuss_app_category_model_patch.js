@@ -4,6 +4,13 @@ import { compareDatetime } from "@mail/utils/common/misc";
 import { patch } from "@web/core/utils/patch";
 
 patch(DiscussAppCategory.prototype, {
+    /** Attendants always see the queue, with its counts, even when their list is empty. */
+    get isVisible() {
+        if (this.eq(this.app?.whatsappCategory) && this.store.whatsappIsAttendant) {
+            return !this.hidden;
+        }
+        return super.isVisible;
+    },
     /**
      * Most recent conversations first, as for direct messages.
      *

@@ -11,6 +11,29 @@ const threadPatch = {
         return super._computeDiscussAppCategory();
     },
     /**
+     * An attendant's sidebar lists the open conversations of the queue list they chose, member
+     * or not; the conversation on screen stays listed (e.g. right after taking it from "Unassigned").
+     */
+    _computeDisplayInSidebar() {
+        if (this.channel_type === "whatsapp" && this.store.whatsappIsAttendant) {
+            return this.whatsappInQueueFilter || this.eq(this.store.discuss.thread);
+        }
+        return super._computeDisplayInSidebar();
+    },
+    /** Whether this conversation belongs to the attendant's selected queue list. */
+    get whatsappInQueueFilter() {
+        if (this.whatsapp_status !== "open") {
+            return false;
+        }
+        switch (this.store.discuss.whatsappQueueFilter) {
+            case "mine":
+                return this.whatsappIsMine;
+            case "unassigned":
+                return !this.whatsapp_assignee_id;
+        }
+        return true;
+    },
+    /**
      * @override
      * @param {boolean} pushState
      */
