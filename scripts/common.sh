@@ -120,6 +120,21 @@ odoo_bin() {
         --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" --db_password="$PGPASSWORD" "$@"
 }
 
+# The S3-compatible server the media tests run against (npm s3rver, pinned), installed once into
+# $STATE_DIR/node; the tests start it themselves on a free 127.0.0.1 port.
+S3RVER_VERSION=3.7.1
+S3RVER="$STATE_DIR/node/node_modules/.bin/s3rver"
+ensure_s3rver() {
+    local stamp="$STATE_DIR/node/.s3rver-version"
+    if [[ -x "$S3RVER" && -f "$stamp" && "$(cat "$stamp")" == "$S3RVER_VERSION" ]]; then return; fi
+    command -v npm >/dev/null || apt_install npm
+    log "Installing s3rver $S3RVER_VERSION in $STATE_DIR/node (the S3 server of the media tests)"
+    mkdir -p "$STATE_DIR/node"
+    npm install --prefix "$STATE_DIR/node" --no-audit --no-fund --loglevel=error "s3rver@$S3RVER_VERSION" >/dev/null \
+        || die "npm could not install s3rver@$S3RVER_VERSION."
+    echo "$S3RVER_VERSION" > "$stamp"
+}
+
 prepare() {
     require_odoo
     ensure_system_packages "${1:-run}"

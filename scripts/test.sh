@@ -4,6 +4,9 @@
 # Usage: scripts/test.sh [extra pytest arguments, e.g. -k webhook or a path]
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 prepare test
+ensure_s3rver
+# The media tests start this S3 server; required here, so a missing one fails instead of skipping.
+export WHATSAPP_CRM_S3RVER="$S3RVER" WHATSAPP_CRM_REQUIRE_S3=1
 
 DB="${WHATSAPP_CRM_TEST_DB:-whatsapp_crm_test}"
 CONF="$STATE_DIR/odoo-test.conf"

@@ -8,7 +8,7 @@
     "maintainers": ["whatsapp-crm"],
     "license": "LGPL-3",
     "depends": ["mail", "phone_validation"],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "python-magic"]},
     "data": [
         "security/whatsapp_crm_groups.xml",
         "data/whatsapp_crm_processing_user.xml",
@@ -20,6 +20,8 @@
         "views/whatsapp_message_views.xml",
         "views/discuss_channel_views.xml",
         "views/whatsapp_crm_menus.xml",
+        "views/whatsapp_media_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

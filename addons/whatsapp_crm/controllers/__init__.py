@@ -1,1 +1,2 @@
 from . import webhook
+from . import contact_card

@@ -2,8 +2,12 @@ from . import whatsapp_account
 from . import whatsapp_inbox
 from . import whatsapp_message
 from . import whatsapp_message_status
+from . import whatsapp_media
 from . import discuss_channel
 from . import discuss_channel_member
 from . import ir_websocket
 from . import mail_message
 from . import res_partner
+from . import ir_attachment
+from . import ir_binary
+from . import res_config_settings

@@ -14,7 +14,7 @@ WINDOW = timedelta(hours=24)
 # The attendants' shared queue: a bus subchannel of the attendant group (as im_livechat's
 # "looking for help"), so every attendant sees new conversations and assignments live.
 QUEUE_SUBCHANNEL = "WHATSAPP_QUEUE"
-AUTO_RELEASE_PARAM = "whatsapp_crm.auto_release_minutes"
+AUTO_RELEASE_PARAM = "whatsapp_crm.auto_release_minutes"  # set in Settings (res_config_settings.py)
 DEFAULT_AUTO_RELEASE_MINUTES = 30
 # Typing pings refresh the activity clock at most this often (typing fires many times a minute).
 ACTIVITY_WRITE_THROTTLE = timedelta(seconds=60)

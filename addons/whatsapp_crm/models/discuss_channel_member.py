@@ -8,7 +8,8 @@ class DiscussChannelMember(models.Model):
 
     def _notify_typing(self, is_typing):
         """Typing in a WhatsApp conversation is attendant activity, and the customer sees it."""
-        super()._notify_typing(is_typing)
+        result = super()._notify_typing(is_typing)
         if is_typing:
             for member in self.filtered(lambda m: is_whatsapp_channel(m.channel_id) and m.partner_id.user_ids):
                 member.channel_id._whatsapp_register_typing()
+        return result

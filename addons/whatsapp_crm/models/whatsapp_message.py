@@ -1,20 +1,26 @@
 import logging
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import html2plaintext, plaintext2html
+from odoo.tools.misc import hmac
 
 from ..const import FAILURE_EXPLANATIONS, OUTBOUND_STATE_RANK
 from ..tools import meta_errors
 from ..tools.graph_api import GraphError, parse_send_response, text_payload
+from ..tools.media_rules import sanitize_filename
 
 _logger = logging.getLogger(__name__)
 
 SEND_BATCH_SIZE = 20
 MAX_SEND_ATTEMPTS = 6
 MAX_TEXT_LENGTH = 4096
+MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
+MAX_CONTACT_CARDS = 50
 
 
 class WhatsAppMessage(models.Model):
@@ -134,6 +140,8 @@ class WhatsAppMessage(models.Model):
             parent_id=parent.mail_message_id.id or False,
         )
         message.mail_message_id = mail_message
+        if event.media:
+            self.env["whatsapp.media"]._enqueue(message, event.media)
         return message
 
     def _apply_reaction(self, partner, reaction):
@@ -154,28 +162,83 @@ class WhatsAppMessage(models.Model):
             target_sudo._message_reaction(emoji, "add", partner, guest)
 
     def _render_inbound_body(self, event):
-        """HTML body shown in Discuss. Every customer string is escaped by plaintext2html."""
-        _ = self.env._
+        """HTML body shown in Discuss. Every customer string is escaped (plaintext2html, Markup %)."""
         kind = event.type
         text = event.text or ""
         data = event.data or {}
         if kind in ("text", "interactive", "button"):
-            return plaintext2html(text)
-        if kind in ("image", "video", "audio", "document", "sticker"):
-            labels = {
-                "image": _("Image"), "video": _("Video"), "sticker": _("Sticker"),
-                "audio": _("Voice message") if event.media and event.media.voice else _("Audio"),
-                "document": _("Document"),
-            }
-            label = labels[kind]
-            if kind == "document" and event.media and event.media.filename:
-                label = f"{label}: {event.media.filename}"
-            return plaintext2html(f"[{label}]" + (f"\n{text}" if text else ""))
-        if kind == "location":
-            return self._render_location(data)
-        if kind == "contacts":
-            return self._render_contacts(data)
-        return plaintext2html(_("[Message of a type not supported here: %(type)s]", type=kind))
+            body = plaintext2html(text)
+        elif kind in MEDIA_KINDS:
+            # The file follows (whatsapp.media): the caption is visible at once.
+            media = event.media
+            body = self._render_media_body(kind, text, media and media.filename, media and media.voice,
+                                           "pending" if media else "missing")
+        elif kind == "location":
+            body = self._render_location(data)
+        elif kind == "contacts":
+            body = self._render_contacts(data)
+        else:
+            body = plaintext2html(self.env._("[Message of a type not supported here: %(type)s]", type=kind))
+        return self._render_referral(event.referral) + body
+
+    def _render_inbound_media_body(self, media):
+        """The body again, once the message's file (``whatsapp.media``) changed state."""
+        payload = self.payload if isinstance(self.payload, dict) else {}
+        sub = payload.get(media.kind) if isinstance(payload.get(media.kind), dict) else {}
+        caption = sub.get("caption") if isinstance(sub.get("caption"), str) else ""
+        reasons = dict(media._fields["failure_reason"]._description_selection(self.env))
+        body = self._render_media_body(media.kind, caption, media.filename, media.is_voice, media.state,
+                                       reasons.get(media.failure_reason, ""))
+        return self._render_referral(payload.get("referral")) + body
+
+    def _render_media_body(self, kind, caption, filename, voice, state, reason=""):
+        """A label while the file is on its way or when it cannot be shown (with the reason); once
+        stored the attachment speaks for itself, except that audio says whether it is a voice note."""
+        _ = self.env._
+        labels = {
+            "image": _("Image"), "video": _("Video"), "sticker": _("Sticker"),
+            "audio": _("Voice message") if voice else _("Audio"), "document": _("Document"),
+        }
+        label = labels.get(kind, kind)
+        if kind == "document" and filename:
+            label = _("Document: %(filename)s", filename=sanitize_filename(filename))
+        status = {
+            "pending": _("receiving the file…"),
+            "missing": _("WhatsApp sent no file"),
+            "failed": reason,
+            "unavailable": reason,
+        }.get(state)
+        lines = []
+        if status:
+            lines.append(_("[%(label)s] %(status)s", label=label, status=status))
+        elif kind == "audio":
+            lines.append(f"[{label}]")
+        if caption:
+            lines.append(caption)
+        return plaintext2html("\n".join(lines)) if lines else Markup()
+
+    def _render_referral(self, referral):
+        """Click-to-WhatsApp ad details: which ad or post brought the customer here."""
+        if not isinstance(referral, dict) or not referral:
+            return Markup()
+        _ = self.env._
+
+        def text(key):
+            value = referral.get(key)
+            return value.strip() if isinstance(value, str) else ""
+
+        post, headline = text("source_type") == "post", text("headline")
+        if headline:
+            origin = _("From a post: %(headline)s", headline=headline) if post else \
+                _("From an ad: %(headline)s", headline=headline)
+        else:
+            origin = _("From a post") if post else _("From an ad")
+        html = plaintext2html("\n".join(filter(None, [origin, text("body")])))
+        url = text("source_url")
+        if url.startswith(("https://", "http://")):
+            html += Markup('<p><a href="%s" target="_blank" rel="noopener noreferrer">%s</a></p>') % (
+                url, _("Open the post") if post else _("Open the ad"))
+        return Markup("<blockquote>%s</blockquote>") % html
 
     def _render_location(self, location):
         lines = [self.env._("Location")]
@@ -185,19 +248,81 @@ class WhatsAppMessage(models.Model):
             latitude, longitude = float(location["latitude"]), float(location["longitude"])
         except (KeyError, TypeError, ValueError):
             return body
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            return body
         url = f"https://www.google.com/maps/search/?api=1&query={latitude:.6f},{longitude:.6f}"
         return body + Markup('<p><a href="%s" target="_blank" rel="noopener noreferrer">%s</a></p>') % (
             url, self.env._("Open map"))
 
     def _render_contacts(self, contacts):
-        lines = [self.env._("Shared contacts")]
-        for contact in (contacts if isinstance(contacts, list) else [])[:50]:
-            name = (contact.get("name") or {}).get("formatted_name") or "?"
-            phones = ", ".join(str(phone.get("phone") or "") for phone in contact.get("phones") or [])
-            lines.append(f"{name}: {phones}" if phones else name)
-        if isinstance(contacts, list) and len(contacts) > 50:
-            lines.append(self.env._("… and %(count)s more", count=len(contacts) - 50))
-        return plaintext2html("\n".join(lines))
+        """One card per shared contact (name, phones, emails, company) with a "Create contact" link."""
+        _ = self.env._
+        contacts = [card for card in contacts if isinstance(card, dict)] if isinstance(contacts, list) else []
+        html = plaintext2html(_("Shared contacts") if len(contacts) > 1 else _("Shared contact"))
+        for index, card in enumerate(contacts[:MAX_CONTACT_CARDS]):
+            name, phones, emails, company = self._contact_card_fields(card)
+            lines = [*(f"{phone} (WhatsApp)" if wa_id else phone for phone, wa_id in phones), *emails]
+            if company:
+                lines.append(company)
+            link = "/whatsapp/contact/create?" + urlencode(
+                {"message_id": self.id, "index": index, "token": self._contact_card_token(index)})
+            html += Markup('<blockquote><b>%s</b>%s<p><a href="%s">%s</a></p></blockquote>') % (
+                name or _("(no name)"), plaintext2html("\n".join(lines)) if lines else "", link,
+                _("Create contact"))
+        if len(contacts) > MAX_CONTACT_CARDS:
+            html += plaintext2html(_("… and %(count)s more", count=len(contacts) - MAX_CONTACT_CARDS))
+        return html
+
+    # ------------------------------------------------------------
+    # SHARED CONTACTS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _contact_card_fields(self, card):
+        """``(name, [(phone, wa_id)], [email], company)`` of a vCard as Meta maps it; strings only."""
+        def text(value):
+            return value.strip() if isinstance(value, str) else ""
+
+        name_block = card.get("name") if isinstance(card.get("name"), dict) else {}
+        name = self.env["res.partner"]._whatsapp_clean_name(text(name_block.get("formatted_name")))
+        items = [item for key in ("phones", "emails") for item in (card.get(key) or []) if isinstance(item, dict)]
+        phones = [(text(item.get("phone")), text(item.get("wa_id"))) for item in items if text(item.get("phone"))]
+        emails = [text(item.get("email")) for item in items if text(item.get("email"))]
+        org = card.get("org") if isinstance(card.get("org"), dict) else {}
+        return name, phones, emails, text(org.get("company"))
+
+    def _contact_card_token(self, index):
+        """Proof that a "Create contact" link was written by us, for this card of this message."""
+        self.ensure_one()
+        return hmac(self.env(su=True), "whatsapp_crm.contact_card", (self.id, int(index)))
+
+    def _create_contact_from_card(self, index):
+        """The partner of a shared contact: found by number when we know it, created otherwise."""
+        self.ensure_one()
+        cards = (self.payload or {}).get("contacts") if isinstance(self.payload, dict) else None
+        if not isinstance(cards, list) or not 0 <= index < len(cards) or not isinstance(cards[index], dict):
+            raise UserError(self.env._("This shared contact no longer exists."))
+        name, phones, emails, company = self._contact_card_fields(cards[index])
+        # sudo: res.partner - an attendant may save a contact the customer shared (this card's fields
+        # only) without the general "Contact Creation" right
+        partners_sudo = self.env["res.partner"].sudo()
+        phone, wa_id = phones[0] if phones else ("", "")
+        wa_id = wa_id if wa_id.isascii() and wa_id.isdigit() else ""
+        if wa_id:
+            e164 = partners_sudo._whatsapp_e164(wa_id)
+        else:
+            e164 = phone and partners_sudo._phone_format(number=phone)
+        partner_sudo = e164 and (partners_sudo.search([("whatsapp_wa_id", "=", e164[1:])], limit=1)
+                                 or partners_sudo.search([("phone_sanitized", "=", e164)], limit=1))
+        partner_sudo = partner_sudo or partners_sudo.create({
+            "name": name or phone or (emails[0] if emails else "") or self.env._("Shared contact"),
+            "phone": e164 or phone or False,
+            "email": emails[0] if emails else False,
+            "company_name": company or False,
+            # Meta adds wa_id only for numbers on WhatsApp: a confirmed WhatsApp identity.
+            "whatsapp_wa_id": e164[1:] if wa_id and e164 else False,
+        })
+        return partner_sudo.sudo(False)
 
     # ------------------------------------------------------------
     # OUTBOUND

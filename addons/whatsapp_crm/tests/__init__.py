@@ -2,6 +2,10 @@ from . import test_access
 from . import test_assignment
 from . import test_bus
 from . import test_inbound
+from . import test_media
+from . import test_media_download
+from . import test_media_s3
+from . import test_media_tools
 from . import test_outbound
 from . import test_tools_graph_api
 from . import test_tools_meta_errors

@@ -7,10 +7,12 @@ Tests either point ``base_url`` at a local fake or patch that one method — nev
 globally. Pure protocol code: no ORM, no translations (the model layer words the errors).
 """
 
+import ipaddress
 import logging
 import re
+import socket
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError
@@ -36,6 +38,8 @@ DEFAULT_API_VERSION = "v23.0"
 DEFAULT_TIMEOUT = (5, 20)
 # Meta serves media downloads from this host; the bearer token must never travel anywhere else.
 DEFAULT_MEDIA_HOSTS = ("lookaside.fbsbx.com",)
+# A media URL may redirect within the allowlist (CDN edge); more hops than this is a loop.
+MAX_MEDIA_REDIRECTS = 3
 
 PHONE_NUMBER_FIELDS = ("display_phone_number", "verified_name", "quality_rating")
 TEMPLATE_FIELDS = (
@@ -153,7 +157,7 @@ class WhatsAppGraphClient:
     # === CHOKEPOINT === #
 
     def _request(self, method, path, *, params=None, json=None, data=None, files=None,
-                 absolute_url=None, stream=False, expect_json=True):
+                 absolute_url=None, stream=False, expect_json=True, redirect_response=False):
         """Send one request to Meta and map every failure to :class:`GraphError`.
 
         :param str path: path below ``{base_url}/{api_version}/``; ignored with ``absolute_url``
@@ -162,6 +166,8 @@ class WhatsAppGraphClient:
             refused URL raises ``GraphError(category="policy")`` without any request
         :param bool stream: leave the body unread (large media)
         :param bool expect_json: return the decoded JSON; otherwise the ``requests.Response``
+        :param bool redirect_response: return a 3xx answer (with ``expect_json=False``) instead of
+            raising, for a caller that vets the ``Location`` itself (:meth:`download_media`)
         :raise GraphError: on any network failure, non-2xx answer or undecodable JSON
         """
         if absolute_url is not None:
@@ -199,6 +205,8 @@ class WhatsAppGraphClient:
 
         elapsed_ms = int((time.monotonic() - started) * 1000)
         trace_id = response.headers.get("x-fb-trace-id")
+        if redirect_response and response.is_redirect:
+            return response
         if not 200 <= response.status_code < 300:
             error = self._error_from_response(response, trace_id)
             response.close()
@@ -274,6 +282,27 @@ class WhatsAppGraphClient:
             raise refused
         return url
 
+    def _check_public_address(self, url):
+        """Refuse a URL whose host resolves to a private, loopback, link-local or otherwise
+        non-public address — unless it is the configured Graph origin (a local sandbox).
+
+        Defence in depth behind the host allowlist (a tampered resolver, a misconfigured
+        allowlist entry). The HTTP client resolves again when it connects; the allowlist, not this
+        check, is what keeps the token on Meta's hosts.
+        """
+        parts = urlsplit(url)
+        if _origin(parts) == self._base_origin:
+            return
+        try:
+            addresses = _resolve(parts.hostname, parts.port or _DEFAULT_PORTS.get(parts.scheme))
+        except OSError:
+            raise GraphError(message="Could not resolve the media host", category=CATEGORY_TRANSIENT,
+                             retryable=True) from None
+        if not addresses or not all(_is_public_address(address) for address in addresses):
+            _logger.warning("Graph: refused media host %s (non-public address)", parts.hostname)
+            raise GraphError(message="Refused to download from a non-public address", category=CATEGORY_POLICY,
+                             retryable=False)
+
     def _phone_path(self, suffix=""):
         phone_number_id = self._segment(self.phone_number_id, "phone number id")
         return f"{phone_number_id}/{suffix}" if suffix else phone_number_id
@@ -308,6 +337,30 @@ class WhatsAppGraphClient:
     def get_media(self, media_id):
         """``{url, mime_type, sha256, file_size, id}``; the url expires after about 5 minutes."""
         return self._request("GET", self._segment(media_id, "media id"))
+
+    def download_media(self, url, max_redirects=MAX_MEDIA_REDIRECTS):
+        """Open a streamed ``GET`` of a media URL returned by :meth:`get_media` (it lives ~5 min).
+
+        The bearer token goes only to allowlisted origins resolving to public addresses (see
+        :meth:`_check_public_address`); a redirect is followed only when its target passes the same
+        checks. The caller reads the body (bounded) and closes the response.
+
+        :return: ``requests.Response`` with its body unread
+        :raise GraphError: ``policy`` for a refused URL or redirect, as :meth:`_request` otherwise
+            (an expired URL is a 404 from the media host: ``GraphError(http_status=404)``)
+        """
+        for _hop in range(max_redirects + 1):
+            self._check_absolute_url(url)
+            self._check_public_address(url)
+            response = self._request("GET", "", absolute_url=url, stream=True, expect_json=False,
+                                     redirect_response=True)
+            if not response.is_redirect:
+                return response
+            location = response.headers.get("Location", "")
+            response.close()
+            url = urljoin(url, location)
+        raise GraphError(message="Too many redirects from the media host", category=CATEGORY_POLICY,
+                         retryable=False)
 
     def list_templates(self, fields=TEMPLATE_FIELDS, limit=100):
         """Every message template of the WABA, following ``paging.next`` until Meta omits it.
@@ -456,6 +509,22 @@ def _host_entry_origin(entry):
     """``"host"`` → (host, 443); ``"host:port"`` → (host, port)."""
     parts = urlsplit(f"//{entry}")
     return ((parts.hostname or "").lower(), parts.port or 443)
+
+
+def _resolve(host, port):
+    """Every address ``host`` resolves to (a separate function so tests can stand in for DNS)."""
+    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def _is_public_address(address):
+    """A globally routable unicast address (IPv4-mapped IPv6 judged as the IPv4 it carries)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 def _loggable_url(url):
