@@ -24,7 +24,8 @@ else:
 env.ref("whatsapp_crm.group_whatsapp_manager").user_ids |= env.ref("base.user_admin")
 admin = env.ref("base.user_admin")
 admin.write({"lang": "pt_BR", "tz": "America/Sao_Paulo"})
-admin.company_id.country_id = env.ref("base.br")
+admin.company_id.write({"country_id": env.ref("base.br").id})
+admin.company_id.partner_id.lang = "pt_BR"  # the language of system lines in conversations
 env.cr.commit()
 print(" ".join(f"{key.upper()}={DEMO[key]}" for key in
                ("app_secret", "verify_token", "access_token", "phone_number_id", "waba_id")))

@@ -430,8 +430,9 @@ class DiscussChannel(models.Model):
 
     def _whatsapp_post_auto_release_notices(self):
         """One batched insert of notices: posting them one by one would take minutes for thousands."""
-        body = Markup("<p>%s</p>") % self.env._("Returned to the queue after %(minutes)s minutes without activity.",
-                                                minutes=self._whatsapp_auto_release_minutes())
+        env = self.with_context(lang=self.env.company.partner_id.lang or self.env.lang).env
+        body = Markup("<p>%s</p>") % env._("Returned to the queue after %(minutes)s minutes without activity.",
+                                           minutes=self._whatsapp_auto_release_minutes())
         note = self.env.ref("mail.mt_note")
         # sudo: mail.message - system notices on conversations released by the scheduler
         self.env["mail.message"].sudo().create([{

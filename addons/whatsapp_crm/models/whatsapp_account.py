@@ -140,6 +140,11 @@ class WhatsAppAccount(models.Model):
             access_token=account_sudo.access_token or "",
         )
 
+    def _conversation_lang(self):
+        """The language of the lines the system writes into this account's conversations
+        (media labels, notices): shared by every attendant, so the company's, not a user's."""
+        return self.company_id.partner_id.lang or self.env.lang or "en_US"
+
     @api.model
     @tools.ormcache()
     def _webhook_app_secrets(self):

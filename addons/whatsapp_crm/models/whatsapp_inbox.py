@@ -162,7 +162,8 @@ class WhatsAppInbox(models.Model):
         if not account:
             return "quarantined"
         if isinstance(item, InboundMessage):
-            self.env["whatsapp.message"]._receive_inbound(account, item)
+            self.env["whatsapp.message"].with_context(lang=account._conversation_lang())._receive_inbound(
+                account, item)
         elif isinstance(item, StatusUpdate):
             self.env["whatsapp.message.status"]._receive(account, item)
         elif isinstance(item, ChangeErrors):

@@ -326,7 +326,8 @@ class WhatsAppMedia(models.Model):
         mail_message = self.message_id.mail_message_id
         if not mail_message:
             return
-        values = {"body": self.message_id._render_inbound_media_body(self)}
+        lang = self.message_id.account_id._conversation_lang()
+        values = {"body": self.message_id.with_context(lang=lang)._render_inbound_media_body(self)}
         if attachment:
             values["attachment_ids"] = [Command.link(attachment.id)]
         # sudo: mail.message - the customer is the author; the processing user completes the message

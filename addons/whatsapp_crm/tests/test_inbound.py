@@ -138,6 +138,15 @@ class TestInbound(WhatsAppCase):
         self.assertEqual(unsupported_message.message_type, "unsupported")
         self.assertIn("unsupported", unsupported_message.mail_message_id.body)
 
+    def test_system_lines_are_in_the_company_language(self):
+        if not self.env["res.lang"]._lang_get("pt_BR"):
+            self.env["res.lang"]._activate_lang("pt_BR")
+        self.env.company.partner_id.lang = "pt_BR"
+        delivery = self.customer().location(-23.5347, -46.6395, name="Sala São Paulo")
+        self.process_inbox()
+        body = self.whatsapp_message(delivery.wamid).mail_message_id.body
+        self.assertIn("Localização", body, "attendants read Portuguese, whoever processed the webhook")
+
     def test_media_messages_show_their_caption_at_once(self):
         delivery = self.customer().image(caption="Meu ingresso")
         self.process_inbox()
