@@ -1,0 +1,424 @@
+"""Webhook benchmarks against real Odoo servers started by the e2e harness (tests/e2e/harness.py).
+
+    bash scripts/bench.sh                 # everything, ~5 minutes
+    bash scripts/bench.sh --only a,c      # some figures; --duration, --messages... see --help
+
+Prints a table and saves the figures as JSON in bench/results/webhook-*.json (see bench/README.md).
+The load generator is pure Python (threads, one http.client connection each) running on the same machine:
+its own CPU use is reported next to each throughput figure.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
+
+import harness  # noqa: E402
+from harness import CpuMeter, Stack, WebhookClient, encode_payload, percentile, signature, wait_until  # noqa: E402
+
+RESULTS_DIR = BENCH_DIR / "results"
+HEALTH = "/web/health"
+
+
+# ------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------
+
+def summary(latencies):
+    ordered = sorted(latencies)
+    if not ordered:
+        return {"count": 0}
+    return {
+        "count": len(ordered),
+        "p50_ms": round(percentile(ordered, 0.50) * 1000, 2),
+        "p95_ms": round(percentile(ordered, 0.95) * 1000, 2),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+        "mean_ms": round(sum(ordered) / len(ordered) * 1000, 2),
+    }
+
+
+def signed_bodies(stack, count, customers, label):
+    """``count`` one-message webhook bodies (distinct wamids) from ``customers`` customers, pre-signed."""
+    people = [stack.customer(harness.unique_wa_id(f"{label}-{index}"), f"Bench {label} {index}")
+              for index in range(customers)]
+    bodies, wamids = [], []
+    for index in range(count):
+        delivery = people[index % customers].text(f"bench {label} {index}", send=False)
+        body = encode_payload(delivery.payload)
+        bodies.append((body, signature(body)))
+        wamids.append(delivery.wamid)
+    return bodies, wamids
+
+
+def post_signed(client, body, sig):
+    return client.post(body, sig=sig)
+
+
+def timed_load(server, make_request, threads, duration):
+    """``threads`` clients call ``make_request(client, n)`` back to back for ``duration`` seconds."""
+    latencies, statuses, errors = [], {}, []
+    lock = threading.Lock()
+    gate = threading.Barrier(threads + 1)
+    counter = iter(range(10**9))
+
+    def worker():
+        client = WebhookClient(server)
+        mine, my_statuses = [], {}
+        gate.wait()
+        while time.monotonic() < deadline:
+            try:
+                status, latency = make_request(client, next(counter))
+            except Exception as error:  # noqa: BLE001 - counted, the run goes on
+                errors.append(repr(error))
+                client.close()
+                continue
+            mine.append(latency)
+            my_statuses[status] = my_statuses.get(status, 0) + 1
+        client.close()
+        with lock:
+            latencies.extend(mine)
+            for status, count in my_statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    workers = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    meter = CpuMeter(server).start()
+    cpu_before, started = time.process_time(), time.monotonic()
+    deadline = started + duration   # read by the workers once the gate opens
+    gate.wait()
+    for thread in workers:
+        thread.join()
+    elapsed = time.monotonic() - started
+    cpu = meter.stop()
+    ok = statuses.get(200, 0)
+    return {
+        "cpu": cpu,
+        "server_cpu_ms_per_request": round(cpu["server_cpu_seconds"] / len(latencies) * 1000, 2) if latencies else None,
+        "postgres_cpu_ms_per_request": (round(cpu["postgres_cpu_seconds"] / len(latencies) * 1000, 2)
+                                        if latencies else None),
+        "threads": threads, "seconds": round(elapsed, 2), "requests": len(latencies),
+        "ok": ok, "rps": round(ok / elapsed, 1), "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "errors": len(errors), "error_samples": errors[:3],
+        "latency": summary(latencies),
+        "client_cpu_percent": round((time.process_time() - cpu_before) / elapsed * 100, 1),
+    }
+
+
+def gevent_crashes(stack):
+    """Prefork starts a gevent worker for websockets; if it cannot start, the master respawns it in a loop."""
+    return stack.server.log_text(since_start=True).count("odoo-bin\", line 3, in <module>")
+
+
+def max_inbox_id(stack):
+    return stack.probe.scalar("SELECT coalesce(max(id), 0) FROM whatsapp_inbox")
+
+
+# ------------------------------------------------------------
+# (a) latency, one keep-alive connection, threaded server
+# ------------------------------------------------------------
+
+def bench_latency(stack, requests_count):
+    bodies, wamids = signed_bodies(stack, requests_count + 50, 100, "latency")
+    webhook, health = WebhookClient(stack.server), WebhookClient(stack.server)
+    for body, sig in bodies[:50]:   # warm-up: connections, caches, first customers
+        assert webhook.post(body, sig=sig)[0] == 200
+        assert health.get(HEALTH)[0] == 200
+    webhook_latencies, health_latencies, failures = [], [], 0
+    meter = CpuMeter(stack.server).start()
+    for body, sig in bodies[50:]:   # interleaved: both see the same background (processing) load
+        status, latency = health.get(HEALTH)
+        health_latencies.append(latency)
+        failures += status != 200
+        status, latency = webhook.post(body, sig=sig)
+        webhook_latencies.append(latency)
+        failures += status != 200
+    cpu = meter.stop()
+    webhook.close()
+    health.close()
+    drain_started = time.monotonic()
+    stack.probe.wait_processed(wamids, timeout=300)
+    return {
+        "server": "threaded (--workers=0 --max-cron-threads=2, as `make run`)",
+        "connection": "one keep-alive HTTP/1.1 connection each, requests alternated",
+        "webhook": summary(webhook_latencies),
+        "health": summary(health_latencies),
+        "non_200": failures,
+        "cpu": cpu,
+        "all_processed_once": stack.probe.messages_for(wamids) == len(wamids),
+        "drain_after_seconds": round(time.monotonic() - drain_started, 2),
+    }
+
+
+# ------------------------------------------------------------
+# (b) durable ack throughput vs /web/health, prefork
+# ------------------------------------------------------------
+
+def bench_throughput(stack, threads, duration):
+    pool_size = 12000   # wraps around: a repeated body is stored again, like any retry
+    bodies, _wamids = signed_bodies(stack, pool_size, 200, "throughput")
+    health = timed_load(stack.server, lambda client, _n: client.get(HEALTH), threads, duration)
+    # The processing cron is held (its row locked, exactly as while a job runs): the webhook does all of its
+    # real work (insert, trigger, NOTIFY) but the events wait, so that both figures measure the HTTP path
+    # alone on an otherwise idle server. Processing throughput is figure (c).
+    before = max_inbox_id(stack)
+    with stack.probe.cron_held():
+        webhook = timed_load(stack.server, lambda client, n: post_signed(client, *bodies[n % pool_size]),
+                             threads, duration)
+        stored = stack.probe.scalar("SELECT count(*) FROM whatsapp_inbox WHERE id > %s", [before])
+        # Bench junk, not to be processed by (c)'s clock.
+        stack.probe.execute("DELETE FROM whatsapp_inbox WHERE id > %s", [before])
+    return {
+        "gevent_worker_crashes": gevent_crashes(stack),
+        "server": "prefork (--workers=4 --max-cron-threads=1)",
+        "webhook": webhook,
+        "health": health,
+        "ratio": round(webhook["rps"] / health["rps"], 3) if health["rps"] else None,
+        "target_ratio": 0.8,
+        "rows_stored": stored,
+        "every_200_stored": stored == webhook["statuses"].get("200", 0),
+    }
+
+
+# ------------------------------------------------------------
+# (c) inbound messages processed into Discuss per second
+# ------------------------------------------------------------
+
+def bench_processing(stack, messages, customers, threads):
+    label = f"processing-{stack.mode}"
+    bodies, wamids = signed_bodies(stack, messages, customers, label)
+    baseline = stack.probe.scalar("SELECT coalesce(max(id), 0) FROM whatsapp_message")
+    progress = []          # (seconds since the first POST, messages in Discuss)
+    acked = {}
+    retries = []
+    ack_latencies = []
+    lock = threading.Lock()
+    index = iter(range(messages))
+
+    def poster():
+        client = WebhookClient(stack.server)
+        while True:
+            with lock:
+                position = next(index, None)
+            if position is None:
+                break
+            body, sig = bodies[position]
+            while True:   # as Meta does: anything but a 200 is retried
+                try:
+                    status, latency = client.post(body, sig=sig)
+                except OSError as error:
+                    status, latency = repr(error), None
+                    client.close()
+                if status == 200:
+                    with lock:
+                        acked[position] = time.monotonic()
+                        ack_latencies.append(latency)
+                    break
+                with lock:
+                    retries.append(status)
+        client.close()
+
+    def in_discuss():
+        return stack.probe.scalar("""SELECT count(*) FROM whatsapp_message WHERE id > %s AND direction = 'in'
+                                     AND mail_message_id IS NOT NULL""", [baseline])
+
+    workers = [threading.Thread(target=poster, daemon=True) for _ in range(threads)]
+    meter = CpuMeter(stack.server).start()
+    cpu_before = time.process_time()
+    started = time.monotonic()
+    for thread in workers:
+        thread.start()
+
+    def all_in_discuss():
+        count = in_discuss()
+        progress.append((round(time.monotonic() - started, 3), count))
+        return count >= messages
+    wait_until(all_in_discuss, 900, interval=0.05, message=f"{messages} messages in Discuss")
+    finished = time.monotonic()
+    cpu = meter.stop()
+    for thread in workers:
+        thread.join()
+    ack_done = max(acked.values()) - started
+    elapsed = finished - started
+    # The longest time without progress while messages were waiting (a stalled drain shows up here).
+    longest_stall, last_time, last_count = 0.0, 0.0, -1
+    for moment, count in progress:
+        if count != last_count:
+            last_time, last_count = moment, count
+        longest_stall = max(longest_stall, moment - last_time)
+    probe = stack.probe
+    partners = probe.scalar("""SELECT count(DISTINCT partner_id) FROM whatsapp_message WHERE wamid = ANY(%s)""",
+                            [wamids])
+    channels = probe.scalar("""SELECT count(DISTINCT channel_id) FROM whatsapp_message WHERE wamid = ANY(%s)""",
+                            [wamids])
+    return {
+        "gevent_worker_crashes": gevent_crashes(stack) if stack.mode == "prefork" else None,
+        "server": stack.mode,
+        "messages": messages, "customers": customers, "client_threads": threads,
+        "ack_seconds": round(ack_done, 2),
+        "ack_rate": round(messages / ack_done, 1),
+        "ack_latency": summary(ack_latencies),
+        "retried_posts": len(retries),
+        "first_post_to_last_in_discuss_seconds": round(elapsed, 2),
+        "processed_per_second": round(messages / elapsed, 1),
+        "target_per_second": 80,
+        "longest_stall_seconds": round(longest_stall, 2),
+        "cpu": cpu,
+        "server_cpu_ms_per_message": round(cpu["server_cpu_seconds"] / messages * 1000, 2),
+        # prefork only: the cron worker (nice 10) is the processing, alone
+        "processing_cpu_ms_per_message": (round(cpu["server_cpu_seconds_by_nice"]["10"] / messages * 1000, 2)
+                                          if "10" in cpu["server_cpu_seconds_by_nice"] else None),
+        "client_cpu_percent": round((time.process_time() - cpu_before) / elapsed * 100, 1),
+        "counts": {
+            "whatsapp_message": probe.messages_for(wamids),
+            "in_discuss": probe.posted_for(wamids),
+            "mail_message_bodies": probe.mail_messages_containing(f"bench {label} "),
+            "partners": partners,
+            "channels": channels,
+            "inbox_not_done": probe.scalar("SELECT count(*) FROM whatsapp_inbox WHERE state <> 'done'"),
+        },
+        "exact": (probe.messages_for(wamids) == messages and probe.posted_for(wamids) == messages
+                  and probe.mail_messages_containing(f"bench {label} ") == messages
+                  and partners == customers and channels == customers),
+    }
+
+
+# ------------------------------------------------------------
+# Report
+# ------------------------------------------------------------
+
+def verdict(ok):
+    return "yes" if ok else "NO"
+
+
+def print_table(results):
+    machine = results["machine"]
+    lines = ["", "whatsapp_crm webhook benchmarks  " + results["started_at"]
+             + ("" if machine["dbfilter"] else "  [servers without dbfilter]")
+             + (f"  [ODOO_NOTIFY_CRON_CHANGES={machine['odoo_notify_cron_changes']}]"
+                if machine["odoo_notify_cron_changes"] else ""), ""]
+    if "a" in results:
+        a = results["a"]
+        lines += [
+            "(a) ack latency, one keep-alive connection, threaded (make run), "
+            f"{a['webhook']['count']} requests each",
+            f"    {'':24}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}   (ms)",
+        ]
+        for name, key in (("signed webhook POST", "webhook"), ("GET /web/health", "health")):
+            figures = a[key]
+            lines.append(f"    {name:24}" + "".join(f"{figures[k]:9.1f}" for k in ("p50_ms", "p95_ms", "p99_ms",
+                                                                                     "max_ms")))
+        lines.append(f"    non-200: {a['non_200']}; all processed once: {verdict(a['all_processed_once'])} "
+                     f"(drained {a['drain_after_seconds']} s after the last POST); server CPU "
+                     f"{a['cpu']['server_cpu_percent_of_one_core']:.0f}% of a core, machine busy "
+                     f"{a['cpu']['machine_busy_percent']:.0f}%")
+        lines.append("")
+    if "b" in results:
+        b = results["b"]
+        lines += [
+            f"(b) throughput, prefork 4 workers, {b['webhook']['threads']} client threads "
+            f"x {b['webhook']['seconds']:.0f} s",
+            f"    {'':24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'odoo CPU/req':>14}"
+            f"{'PG CPU/req':>12}{'machine busy':>14}{'client CPU':>12}",
+        ]
+        for name, key in (("signed webhook POST", "webhook"), ("GET /web/health", "health")):
+            figures = b[key]
+            failed = figures["errors"] + figures["requests"] - figures["ok"]
+            lines.append(f"    {name:24}{figures['rps']:9.1f}{figures['latency']['p50_ms']:9.1f}"
+                         f"{figures['latency']['p99_ms']:9.1f}{failed:8d}"
+                         f"{figures['server_cpu_ms_per_request']:11.2f} ms"
+                         f"{figures['postgres_cpu_ms_per_request']:9.2f} ms"
+                         f"{figures['cpu']['machine_busy_percent']:13.0f}%{figures['client_cpu_percent']:11.0f}%")
+        lines.append(f"    webhook / health = {b['ratio']:.0%} (target >= 80%: {verdict(b['ratio'] >= 0.8)}); "
+                     f"every 200 stored: {verdict(b['every_200_stored'])} ({b['rows_stored']} rows)")
+        lines.append("")
+    for key in ("c_threaded", "c_prefork"):
+        if key in results:
+            c = results[key]
+            lines += [
+                f"(c) processing into Discuss, {c['server']}: {c['messages']} messages from {c['customers']} "
+                f"customers, {c['client_threads']} client threads",
+                f"    acked in {c['ack_seconds']} s ({c['ack_rate']} POST/s, ack p50 "
+                f"{c['ack_latency']['p50_ms']:.0f} ms, p99 {c['ack_latency']['p99_ms']:.0f} ms, "
+                f"{c['retried_posts']} retried)",
+                f"    first POST -> last message in Discuss: {c['first_post_to_last_in_discuss_seconds']} s = "
+                f"{c['processed_per_second']} msg/s (target >= 80: {verdict(c['processed_per_second'] >= 80)}); "
+                f"longest stall {c['longest_stall_seconds']} s",
+                f"    Odoo CPU {c['server_cpu_ms_per_message']} ms per message (acks + processing)"
+                + (f", of which processing (cron worker) {c['processing_cpu_ms_per_message']} ms"
+                   if c["processing_cpu_ms_per_message"] is not None else "")
+                + f"; machine busy {c['cpu']['machine_busy_percent']:.0f}%",
+                f"    counts exact (messages, Discuss posts, {c['customers']} partners, {c['customers']} "
+                f"conversations): {verdict(c['exact'])} {c['counts']}",
+                "",
+            ]
+    crashes = max((results.get(key) or {}).get("gevent_worker_crashes") or 0 for key in ("b", "c_prefork"))
+    if crashes:
+        lines += [f"WARNING: prefork's gevent (websocket) worker crashed and was respawned {crashes} times during the "
+                  "run (see the server log); the CPU it burns is in 'reaped' and weighs on every prefork figure.", ""]
+    lines.append(f"machine: {results['machine']['cpus']} CPUs, load average before the run "
+                 f"{results['machine']['loadavg_before']}; results: {results['path']}")
+    print("\n".join(lines))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="a,b,c", help="figures to run: a,b,c")
+    parser.add_argument("--latency-requests", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--processing-modes", default="threaded,prefork", help="servers for (c)")
+    parser.add_argument("--no-dbfilter", action="store_true",
+                        help="start the servers with db_name only, no dbfilter (scripts/common.sh sets both)")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    modes = args.processing_modes.split(",")
+
+    results = {
+        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+                    "python": platform.python_version(),
+                    "odoo_notify_cron_changes": os.environ.get("ODOO_NOTIFY_CRON_CHANGES", ""),
+                    "dbfilter": not args.no_dbfilter},
+        "arguments": vars(args),
+    }
+    started = time.monotonic()
+    if "a" in only or ("c" in only and "threaded" in modes):
+        with Stack("threaded", label="bench-threaded", dbfilter=not args.no_dbfilter) as stack:
+            if "a" in only:
+                print("[bench] (a) latency, threaded ...", file=sys.stderr)
+                results["a"] = bench_latency(stack, args.latency_requests)
+            if "c" in only and "threaded" in modes:
+                print("[bench] (c) processing, threaded ...", file=sys.stderr)
+                results["c_threaded"] = bench_processing(stack, args.messages, args.customers, args.threads)
+    if "b" in only or ("c" in only and "prefork" in modes):
+        with Stack("prefork", label="bench-prefork", dbfilter=not args.no_dbfilter) as stack:
+            if "b" in only:
+                print("[bench] (b) throughput, prefork ...", file=sys.stderr)
+                results["b"] = bench_throughput(stack, args.threads, args.duration)
+            if "c" in only and "prefork" in modes:
+                print("[bench] (c) processing, prefork ...", file=sys.stderr)
+                results["c_prefork"] = bench_processing(stack, args.messages, args.customers, args.threads)
+    results["total_seconds"] = round(time.monotonic() - started, 1)
+    stamp = results["started_at"].replace(":", "").replace("-", "")
+    path = RESULTS_DIR / f"webhook-{stamp}.json"
+    results["path"] = str(path.relative_to(BENCH_DIR.parent))
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=True))
+    (RESULTS_DIR / "webhook-latest.json").write_text(json.dumps(results, indent=2, sort_keys=True))
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()
