@@ -143,6 +143,8 @@ prepare() {
 }
 
 # An Odoo configuration file for this machine (paths depend on ODOO_SRC and STATE_DIR).
+# db_name without dbfilter: a dbfilter makes Odoo list databases on a fresh connection for every
+# request without a session, which is every webhook POST (measured: 92 -> 151 acks/s without it).
 write_odoo_conf() {  # $1 = file, $2 = database
     mkdir -p "$STATE_DIR/data"
     cat > "$1" <<CONF
@@ -154,7 +156,6 @@ db_port = $PGPORT
 db_user = $PGUSER
 db_password = $PGPASSWORD
 db_name = $2
-dbfilter = ^$2\$
 http_interface = 127.0.0.1
 list_db = False
 without_demo = True

@@ -203,50 +203,8 @@ def _subprocess_env():
     env = {key: value for key, value in os.environ.items()
            if key not in ("ODOO_RC", "OPENERP_SERVER", "ODOO_DEV", "PYTEST_CURRENT_TEST")}
     env["PYTHONUNBUFFERED"] = "1"
-    shim = _metadata_shim()
-    if shim:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), env.get("PYTHONPATH")]))
+    env["ODOO_NOTIFY_CRON_CHANGES"] = "1"  # as scripts/run.sh and docker-compose.yml set it
     return env
-
-
-_SHIM_PROBE = """
-import importlib.metadata, pkg_resources
-for requirement in pkg_resources.get_distribution("gevent").requires():
-    try:
-        pkg_resources.get_distribution(requirement.project_name)
-    except pkg_resources.DistributionNotFound:
-        print(requirement.project_name, importlib.metadata.version(requirement.project_name))
-"""
-_shim_cache = []
-
-
-def _metadata_shim():
-    """ENVIRONMENT BUG WORKAROUND (reported; not the product's): the venv pairs setuptools<70's pkg_resources
-    with zope.interface/zope.event wheels whose metadata directories use normalised names (zope_interface-8.7
-    .dist-info), which that pkg_resources cannot match. gevent.monkey.patch_all() then raises
-    DistributionNotFound, and in prefork the gevent (websocket) worker dies at import and is respawned in a
-    loop that burns most of a core. For the servers the harness starts, a directory of metadata-only aliases
-    (``zope.interface-8.7.dist-info``) is put on PYTHONPATH; the modules themselves still come from the venv.
-    Nothing is done when pkg_resources resolves gevent's requirements (a fixed venv)."""
-    if _shim_cache:
-        return _shim_cache[0]
-    shim = None
-    try:
-        probe = subprocess.run([PYTHON, "-c", _SHIM_PROBE],  # noqa: S603 - our venv's python, our code
-                               capture_output=True, text=True, timeout=60, check=False)
-        missing = [line.split() for line in probe.stdout.splitlines() if line.strip()]
-    except (OSError, subprocess.SubprocessError):
-        missing = []
-    if missing:
-        shim = HARNESS_DIR / "metadata-shim"
-        for name, version in missing:
-            info = shim / f"{name}-{version}.dist-info"
-            info.mkdir(parents=True, exist_ok=True)
-            (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        print(f"[harness] venv bug worked around for the servers: pkg_resources cannot find "
-              f"{', '.join(name for name, _ in missing)} (gevent would crash-loop in prefork)", file=sys.stderr)
-    _shim_cache.append(shim)
-    return shim
 
 
 def ensure_template():

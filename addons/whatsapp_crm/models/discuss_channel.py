@@ -162,14 +162,16 @@ class DiscussChannel(models.Model):
         """
         self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
                             [f"whatsapp_crm.channel:{account.id}:{partner.id}"])
-        channel = self.search([
+        # sudo: discuss.channel - a plain lookup by key; evaluating Discuss's membership rules on
+        # every inbound message was a third of the processing time. Access is checked on use.
+        channel = self.sudo().search([
             ("channel_type", "=", "whatsapp"),
             ("whatsapp_account_id", "=", account.id),
             ("whatsapp_partner_id", "=", partner.id),
             ("whatsapp_status", "=", "open"),
         ], limit=1)
         if channel:
-            return channel
+            return channel.sudo(False)
         attendants = self.env.ref("whatsapp_crm.group_whatsapp_attendant").all_user_ids.filtered(
             lambda user: user.active and not user.share
         ) - self.env.ref("whatsapp_crm.user_whatsapp_processing")
@@ -196,11 +198,17 @@ class DiscussChannel(models.Model):
         """
         now = fields.Datetime.now()
         moment = min(meta_timestamp, now) if meta_timestamp else now
-        values = {"whatsapp_last_direction": "in"}
+        values = {}
+        if self.whatsapp_last_direction != "in":
+            values["whatsapp_last_direction"] = "in"
         if not self.whatsapp_last_inbound_at or moment > self.whatsapp_last_inbound_at:
             values["whatsapp_last_inbound_at"] = moment
-        self.write(values)
-        self._whatsapp_notify_queue()
+        if values:
+            queue_state = self.whatsapp_queue_state
+            self.write(values)
+            # The queue only hears of what changes its lists; members get the message itself.
+            if self.whatsapp_queue_state != queue_state or "whatsapp_last_direction" in values:
+                self._whatsapp_notify_queue()
 
     # ------------------------------------------------------------
     # ASSIGNMENT

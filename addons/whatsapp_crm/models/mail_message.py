@@ -23,11 +23,15 @@ class MailMessage(models.Model):
         """The delivery tick the client draws under a message, with the reason when it failed."""
         # sudo: whatsapp.message - delivery state of a message the user can read
         whatsapp_message = self.sudo().whatsapp_message_ids[:1]
+        media = whatsapp_message.media_ids[:1]
         return {
             "direction": whatsapp_message.direction,
             "state": whatsapp_message.state,
             "failure_reason": whatsapp_message.failure_reason or False,
             "error_code": whatsapp_message.error_code or False,
+            # The customer's file of an inbound media message: on its way, shown, or why not (body).
+            "media": {"kind": media.kind, "state": media.state, "voice": media.is_voice,
+                      "animated": media.is_animated} if media else False,
         }
 
     def _whatsapp_bus_send_state(self):

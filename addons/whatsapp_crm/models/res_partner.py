@@ -29,12 +29,16 @@ class ResPartner(models.Model):
         e164 = self._whatsapp_e164(wa_id) if wa_id else False
         identity = e164 or f"bsuid:{user_id}"
         self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"whatsapp_crm.partner:{identity}"])
+        # sudo: res.partner - lookups by key, without evaluating record rules each time (the
+        # processing user may read every partner anyway)
+        partners_sudo = self.sudo()
         partner = self.browse()
         if user_id:
-            partner = self.search([("whatsapp_user_id", "=", user_id)], limit=1)
+            partner = partners_sudo.search([("whatsapp_user_id", "=", user_id)], limit=1)
         if not partner and e164:
-            partner = self.search([("whatsapp_wa_id", "=", e164[1:])], limit=1) or \
-                self.search([("phone_sanitized", "=", e164)], limit=1)
+            partner = partners_sudo.search([("whatsapp_wa_id", "=", e164[1:])], limit=1) or \
+                partners_sudo.search([("phone_sanitized", "=", e164)], limit=1)
+        partner = partner.sudo(False)
         name = self._whatsapp_clean_name(profile_name)
         if not partner:
             return self.create({

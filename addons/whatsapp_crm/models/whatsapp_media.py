@@ -335,7 +335,8 @@ class WhatsAppMedia(models.Model):
         mail_message_sudo = mail_message.sudo()
         mail_message_sudo.write(values)
         Store(bus_channel=mail_message_sudo._bus_channel()).add(
-            mail_message_sudo, [Store.Many("attachment_ids", sort="id"), "body", "write_date"],
+            mail_message_sudo, [Store.Many("attachment_ids", sort="id"), "body", "write_date",
+                                Store.Attr("whatsapp_status", lambda m: m._whatsapp_status_for_store())],
         ).bus_send()
 
     # ------------------------------------------------------------

@@ -58,6 +58,7 @@ class WhatsAppMessage(models.Model):
     meta_timestamp = fields.Datetime(readonly=True, help="When Meta says the customer sent it.")
     reply_to_wamid = fields.Char(readonly=True)
     payload = fields.Json(readonly=True, help="The message as Meta sent it (inbound only).")
+    media_ids = fields.One2many("whatsapp.media", "message_id", "Media")  # at most one (unique index)
     # Delivery tracking (outbound)
     sent_at = fields.Datetime(readonly=True)
     delivered_at = fields.Datetime(readonly=True)
@@ -126,9 +127,9 @@ class WhatsAppMessage(models.Model):
         partner = self.env["res.partner"]._whatsapp_find_or_create(
             event.wa_id, event.user_id, event.profile_name)
         channel = self.env["discuss.channel"]._whatsapp_get_or_open(account, partner)
-        message.write({"partner_id": partner.id, "channel_id": channel.id})
         channel._whatsapp_register_inbound(event.timestamp)
         if event.type == "reaction":
+            message.write({"partner_id": partner.id, "channel_id": channel.id})
             message._apply_reaction(partner, event.data)
             return message
         parent = self.search([("wamid", "=", event.context_wamid)], limit=1) if event.context_wamid else self
@@ -139,9 +140,11 @@ class WhatsAppMessage(models.Model):
             subtype_xmlid="mail.mt_comment",
             parent_id=parent.mail_message_id.id or False,
         )
-        message.mail_message_id = mail_message
+        message.write({"partner_id": partner.id, "channel_id": channel.id, "mail_message_id": mail_message.id})
         if event.media:
             self.env["whatsapp.media"]._enqueue(message, event.media)
+            # Discuss announced the message before it was linked: live clients learn it is on its way
+            mail_message._whatsapp_bus_send_state()
         return message
 
     def _apply_reaction(self, partner, reaction):

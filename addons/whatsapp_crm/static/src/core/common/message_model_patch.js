@@ -8,13 +8,21 @@ const messagePatch = {
         super.setup(...arguments);
         /**
          * Delivery state of the WhatsApp message behind this Discuss message, sent by the server
-         * with the message and again on the bus whenever Meta reports a new status.
+         * with the message and again on the bus whenever Meta reports a new status. `media`
+         * describes the customer's file of an inbound media message, sent again when its
+         * download ends (stored, failed or unavailable).
          *
          * @type {{
          *   direction: "in"|"out",
          *   state: "outgoing"|"accepted"|"sent"|"delivered"|"read"|"played"|"failed"|"received",
          *   failure_reason: string|false,
          *   error_code: number|false,
+         *   media?: {
+         *     kind: "image"|"video"|"audio"|"document"|"sticker",
+         *     state: "pending"|"stored"|"failed"|"unavailable",
+         *     voice: boolean,
+         *     animated: boolean,
+         *   }|false,
          * }|undefined}
          */
         this.whatsapp_status = undefined;

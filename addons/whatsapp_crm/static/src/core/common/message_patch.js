@@ -32,5 +32,21 @@ const messagePatch = {
         }
         return null;
     },
+    /**
+     * The customer's file while it cannot be shown: on its way (the download queue has it) or
+     * not available (refused or expired; the message's text says why, in the server's words).
+     *
+     * @returns {{ kind: "pending"|"unavailable", title: string }|null}
+     */
+    get whatsappMediaState() {
+        switch (this.message.whatsapp_status?.media?.state) {
+            case "pending":
+                return { kind: "pending", title: _t("Receiving the file…") };
+            case "failed":
+            case "unavailable":
+                return { kind: "unavailable", title: _t("The file is not available") };
+        }
+        return null;
+    },
 };
 patch(Message.prototype, messagePatch);
