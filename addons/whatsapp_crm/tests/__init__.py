@@ -11,5 +11,6 @@ from . import test_tools_graph_api
 from . import test_tools_meta_errors
 from . import test_tools_webhook_payload
 from . import test_tools_webhook_signature
+from . import test_ui_media
 from . import test_ui_queue
 from . import test_webhook
