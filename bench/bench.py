@@ -148,7 +148,7 @@ def bench_latency(stack, requests_count):
     drain_started = time.monotonic()
     stack.probe.wait_processed(wamids, timeout=300)
     return {
-        "server": "threaded (--workers=0 --max-cron-threads=2, as `make run`)",
+        "server": "threaded (--workers=0 --max-cron-threads=3, as `make run`)",
         "connection": "one keep-alive HTTP/1.1 connection each, requests alternated",
         "webhook": summary(webhook_latencies),
         "health": summary(health_latencies),
@@ -179,7 +179,7 @@ def bench_throughput(stack, threads, duration):
         stack.probe.execute("DELETE FROM whatsapp_inbox WHERE id > %s", [before])
     return {
         "gevent_worker_crashes": gevent_crashes(stack),
-        "server": "prefork (--workers=4 --max-cron-threads=1)",
+        "server": "prefork (--workers=4 --max-cron-threads=3)",
         "webhook": webhook,
         "health": health,
         "ratio": round(webhook["rps"] / health["rps"], 3) if health["rps"] else None,

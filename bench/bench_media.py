@@ -165,7 +165,7 @@ def bench_end_to_end(storage, images, image_bytes):
             if s3:
                 s3.close()
     return {
-        "server": "threaded (--workers=0 --max-cron-threads=2, as `make run`)",
+        "server": "threaded (--workers=0 --max-cron-threads=3, as `make run`)",
         "storage": storage,
         "image": f"{len(image_bytes) / 1e6:.2f} MB JPEG (3600x2700)",
         "webhook_to_thumbnail_visible": summary(visible),

@@ -37,4 +37,4 @@ MSG
 # A cron job that stops at its time limit with work left is rescheduled; this makes Odoo wake it
 # at once instead of at the next poll (webhook processing must not wait a minute).
 export ODOO_NOTIFY_CRON_CHANGES=1
-odoo_bin -c "$CONF" --http-port="$ODOO_PORT" --workers=0 --max-cron-threads=2
+odoo_bin -c "$CONF" --http-port="$ODOO_PORT" --workers=0 --max-cron-threads=3

@@ -63,7 +63,7 @@ TEMPLATE_PREFIX = DB_PREFIX + "tpl_"
 # Bump when the template recipe below changes (not needed when the addons change: they are hashed).
 TEMPLATE_RECIPE = "1"
 
-INBOX_CRON = "whatsapp_crm.ir_cron_whatsapp_inbox_process"
+INBOX_CRONS = ("whatsapp_crm.ir_cron_whatsapp_inbox_process", "whatsapp_crm.ir_cron_whatsapp_inbox_process_1")
 WEBHOOK_PATH = "/whatsapp/webhook"
 
 # The account every Stack creates; the Sandbox signs with the same secret.
@@ -494,14 +494,14 @@ def _tail(path, lines=40):
 class OdooServer:
     """``odoo-bin`` serving one database on 127.0.0.1.
 
-    mode "threaded": ``--workers=0 --max-cron-threads=2`` (what ``make run`` starts);
-    mode "prefork":  ``--workers=4 --max-cron-threads=1`` (the deployment's shape, for throughput).
+    mode "threaded": ``--workers=0 --max-cron-threads=3`` (what ``make run`` starts);
+    mode "prefork":  ``--workers=4 --max-cron-threads=3`` (the deployment's shape, for throughput).
     The port is chosen once and kept across restarts.
     """
 
     MODES = {
-        "threaded": ["--workers=0", "--max-cron-threads=2"],
-        "prefork": ["--workers=4", "--max-cron-threads=1"],
+        "threaded": ["--workers=0", "--max-cron-threads=3"],
+        "prefork": ["--workers=4", "--max-cron-threads=3"],
     }
 
     def __init__(self, db, *, mode="threaded", db_port=None, log_name=None, extra_args=(), log_level="info",
@@ -907,21 +907,22 @@ class Probe:
                                           AND pid <> pg_backend_pid() AND state <> 'idle'"""),
                    timeout, message="database quiet")
 
-    def cron_id(self, xmlid=INBOX_CRON):
+    def cron_id(self, xmlid):
         module, name = xmlid.split(".")
         return self.scalar("SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s AND model = 'ir.cron'",
                            [module, name])
 
     @contextlib.contextmanager
-    def cron_held(self, xmlid=INBOX_CRON):
-        """Hold the cron's row lock, exactly as a running job does: every cron worker skips the job
+    def cron_held(self, xmlids=INBOX_CRONS):
+        """Hold the crons' row locks, exactly as running jobs do: every cron worker skips the jobs
         (``FOR NO KEY UPDATE SKIP LOCKED``) while the webhook still stores events and creates triggers
         (a NO KEY UPDATE lock does not block their foreign-key checks). The work waits; nothing is changed."""
         conn = pg_connect(self.db)
         conn.autocommit = False
         try:
             with conn.cursor() as cr:
-                cr.execute("SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE", [self.cron_id(xmlid)])
+                cr.execute("SELECT id FROM ir_cron WHERE id IN %s FOR NO KEY UPDATE",
+                           [tuple(self.cron_id(xmlid) for xmlid in xmlids)])
             yield
         finally:
             conn.rollback()

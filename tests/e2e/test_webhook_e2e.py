@@ -1,7 +1,7 @@
 """RELIABILITY.md's matrix against a real Odoo server: real HTTP, real commits, real cron workers, real
 concurrency, real crashes (SIGKILL) and a real loss of PostgreSQL (a proxy cutting the connections).
 
-One server for the whole module (threaded: ``--workers=0 --max-cron-threads=2``, the ``make run``
+One server for the whole module (threaded: ``--workers=0 --max-cron-threads=3``, the ``make run``
 configuration), behind a PgProxy. Every test uses its own customers and a unique marker in the message
 text, so tests never depend on each other's data; the server is restarted by the tests that kill it.
 
@@ -15,7 +15,7 @@ import warnings
 
 import pytest
 from harness import (
-    INBOX_CRON,
+    INBOX_CRONS,
     Stack,
     classify_sql,
     encode_payload,
@@ -427,9 +427,11 @@ def test_bogus_signatures_cost_no_db_writes_while_real_traffic_is_acknowledged(s
           f"under the flood")
 
 
-def test_the_processing_cron_is_active_and_runs_as_an_active_user(stack):
+def test_the_processing_crons_are_active_and_run_as_an_active_user(stack):
     """Odoo 19 refuses to run a job whose user is archived; a deactivated cron never runs."""
-    cron_id = stack.probe.cron_id(INBOX_CRON)
-    active, user_active = stack.probe.rows(
-        "SELECT c.active, u.active FROM ir_cron c JOIN res_users u ON u.id = c.user_id WHERE c.id = %s", [cron_id])[0]
-    assert active and user_active
+    for xmlid in INBOX_CRONS:
+        cron_id = stack.probe.cron_id(xmlid)
+        active, user_active = stack.probe.rows(
+            "SELECT c.active, u.active FROM ir_cron c JOIN res_users u ON u.id = c.user_id WHERE c.id = %s",
+            [cron_id])[0]
+        assert active and user_active, xmlid

@@ -73,6 +73,22 @@ class TestWebhook(WhatsAppCase):
         self.assertGreater(len(raw), 2_900_000)
         self.assertEqual(self.post_webhook(raw).status_code, 200)
 
+    def test_a_customer_always_lands_in_the_same_processing_job(self):
+        inbox = self.env["whatsapp.inbox"]
+        partitions = {}
+        for wa_id in ("5511987654321", "5511912345678", "5521998887777", "5531977776666", "5541966665555"):
+            customer = self.customer(wa_id)
+            first = inbox._partition_of(json.dumps(customer.text("um", send=False).payload).encode())
+            second = inbox._partition_of(json.dumps(customer.location(send=False).payload).encode())
+            self.assertEqual(first, second, "one customer's events are handled by one job, in order")
+            partitions[wa_id] = first
+        self.assertEqual(set(partitions.values()), {0, 1}, "customers are spread over both jobs")
+        status_only = b'{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"statuses":[]}}]}]}'
+        self.assertEqual(inbox._partition_of(status_only), 0)
+        self.customer("5511912345678").text("olá")
+        event = self.env["whatsapp.inbox"].sudo().search([], limit=1)
+        self.assertEqual(event.partition, partitions["5511912345678"], "stored with its partition")
+
     def test_signed_non_json_is_kept_and_ignored(self):
         response = self.post_webhook(b"this is not json \xff")
         self.assertEqual(response.status_code, 200)
