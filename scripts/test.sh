@@ -15,7 +15,7 @@ write_odoo_conf "$CONF" "$DB"
 # A fresh database each run: the tests must never depend on leftovers.
 log "Creating test database $DB with $ADDONS_TO_INSTALL"
 drop_db "$DB"
-odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS_TO_INSTALL" --load-language=pt_BR --stop-after-init --log-level=warn --no-http \
+odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS_TO_INSTALL" --stop-after-init --log-level=warn --no-http \
     || die "Installing the addons failed."
 
 cd "$PROJECT_DIR"

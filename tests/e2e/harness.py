@@ -644,11 +644,8 @@ class OdooServer:
             return log.read().decode(errors="replace")
 
 
-def process_group_cpu(pgid, by_nice=False):
-    """CPU seconds of a process group, reaped children included; ``by_nice``: a dict {nice: seconds} of the live
-    processes (Odoo's prefork cron worker runs at nice 10, its HTTP workers at 0) plus "reaped": what the
-    processes that exited used (in prefork: recycled workers, or a crash-looping gevent worker)."""
-    ticks = {}
+def _process_stats():
+    """``(command, fields after "pid (comm) ")`` of every live process, from /proc/<pid>/stat."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -656,7 +653,15 @@ def process_group_cpu(pgid, by_nice=False):
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()   # after "pid (comm) "
+        yield stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+
+
+def process_group_cpu(pgid, by_nice=False):
+    """CPU seconds of a process group, reaped children included; ``by_nice``: a dict {nice: seconds} of the live
+    processes (Odoo's prefork cron worker runs at nice 10, its HTTP workers at 0) plus "reaped": what the
+    processes that exited used (in prefork: recycled workers, or a crash-looping gevent worker)."""
+    ticks = {}
+    for _command, fields in _process_stats():
         if int(fields[2]) == pgid:                      # pgrp
             nice = int(fields[16])
             ticks[nice] = ticks.get(nice, 0) + int(fields[11]) + int(fields[12])      # utime stime
@@ -670,18 +675,8 @@ def process_group_cpu(pgid, by_nice=False):
 def postgres_cpu():
     """CPU seconds of every ``postgres`` process on this machine, exited backends included (the postmaster
     reaps them). The cluster may serve other databases too: compare with "machine busy"."""
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if stat[stat.index("(") + 1:stat.rindex(")")] != "postgres":
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        ticks += sum(int(value) for value in fields[11:15])
+    ticks = sum(sum(int(value) for value in fields[11:15])
+                for command, fields in _process_stats() if command == "postgres")
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -139,8 +139,8 @@ class TestInbound(WhatsAppCase):
         self.assertIn("unsupported", unsupported_message.mail_message_id.body)
 
     def test_system_lines_are_in_the_company_language(self):
-        if not self.env["res.lang"]._lang_get("pt_BR"):
-            self.env["res.lang"]._activate_lang("pt_BR")
+        self.env["res.lang"]._activate_lang("pt_BR")
+        self.env["ir.module.module"]._load_module_terms(["whatsapp_crm"], ["pt_BR"])
         self.env.company.partner_id.lang = "pt_BR"
         delivery = self.customer().location(-23.5347, -46.6395, name="Sala São Paulo")
         self.process_inbox()

@@ -1,14 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { count, headerAction, tab } from "./whatsapp_crm_queue_tour";
 import { WHATSAPP_CONVERSATION } from "./whatsapp_crm_reply_tour";
-
-/** @param {"mine"|"unassigned"|"all"} queueFilter */
-const tab = (queueFilter) => `.o-whatsapp-QueueTabs-tab[data-queue-filter='${queueFilter}']`;
-/** @param {"mine"|"unassigned"|"all"} queueFilter @param {number} count */
-const count = (queueFilter, count) =>
-    `${tab(queueFilter)} .o-whatsapp-QueueTabs-count:text(${count})`;
-/** @param {string} name of a thread action, e.g. "whatsapp-take" */
-const headerAction = (name) => `.o-mail-DiscussContent-header button[name='${name}']`;
 
 /**
  * A manager sees who answers a conversation, follows a change made elsewhere live (from the

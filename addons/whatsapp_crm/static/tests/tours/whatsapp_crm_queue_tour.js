@@ -3,12 +3,12 @@ import { registry } from "@web/core/registry";
 import { WHATSAPP_CONVERSATION } from "./whatsapp_crm_reply_tour";
 
 /** @param {"mine"|"unassigned"|"all"} queueFilter */
-const tab = (queueFilter) => `.o-whatsapp-QueueTabs-tab[data-queue-filter='${queueFilter}']`;
+export const tab = (queueFilter) => `.o-whatsapp-QueueTabs-tab[data-queue-filter='${queueFilter}']`;
 /** @param {"mine"|"unassigned"|"all"} queueFilter @param {number} count */
-const count = (queueFilter, count) =>
+export const count = (queueFilter, count) =>
     `${tab(queueFilter)} .o-whatsapp-QueueTabs-count:text(${count})`;
 /** @param {string} name of a thread action, e.g. "whatsapp-take" */
-const headerAction = (name) => `.o-mail-DiscussContent-header button[name='${name}']`;
+export const headerAction = (name) => `.o-mail-DiscussContent-header button[name='${name}']`;
 
 /**
  * An attendant finds a waiting conversation under "Unassigned", takes it (the conversation moves
