@@ -9,11 +9,13 @@ CONF="$STATE_DIR/odoo-run.conf"
 ODOO_PORT="${ODOO_PORT:-8069}" SANDBOX_PORT="${SANDBOX_PORT:-8070}"
 write_odoo_conf "$CONF" "$DB"
 
+DEMO=()
 if db_exists "$DB"; then
     log "Upgrading $DB"
     odoo_bin -c "$CONF" -d "$DB" -u "$ADDONS_TO_INSTALL" --stop-after-init --log-level=warn --no-http
 else
     log "Creating $DB with $ADDONS_TO_INSTALL"
+    DEMO=(--demo)  # simulated customers write once, to a new database
     odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS_TO_INSTALL" --load-language=pt_BR --stop-after-init --log-level=warn --no-http
 fi
 # The demo account: the same credentials the sandbox is started with (see scripts/seed_demo.py).
@@ -24,7 +26,7 @@ source "$STATE_DIR/demo-account.env"
 "$VENV/bin/meta-sandbox" serve --host 127.0.0.1 --port "$SANDBOX_PORT" \
     --webhook-url "http://127.0.0.1:$ODOO_PORT/whatsapp/webhook" \
     --app-secret "$APP_SECRET" --verify-token "$VERIFY_TOKEN" --token "$ACCESS_TOKEN" \
-    --phone-number-id "$PHONE_NUMBER_ID" --waba-id "$WABA_ID" --auto-status --demo &
+    --phone-number-id "$PHONE_NUMBER_ID" --waba-id "$WABA_ID" --auto-status "${DEMO[@]}" &
 SANDBOX_PID=$!
 trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
 
