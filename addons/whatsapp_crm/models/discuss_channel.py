@@ -287,6 +287,10 @@ class DiscussChannel(models.Model):
         self._whatsapp_post_notice(self.env._("%(attendant)s closed the conversation.",
                                               attendant=self.env.user.name))
         self._whatsapp_notify_queue()
+        # Attendants leave a closed conversation: Discuss's per-user costs (access rules, bus
+        # channels) grow with memberships, and the history stays readable from the board.
+        # sudo: discuss.channel.member - the attendants' memberships end with the conversation
+        self.sudo().channel_member_ids.filtered(lambda member: member.partner_id.user_ids).unlink()
         return True
 
     @api.model
@@ -304,13 +308,17 @@ class DiscussChannel(models.Model):
         """One page of a queue list for the Discuss sidebar, with the three live counts."""
         if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
             raise AccessError(self.env._("Only WhatsApp attendants can see the queue."))
-        channels = self.search(self._whatsapp_queue_domain(queue_filter),
-                               order="last_interest_dt desc, id desc", limit=min(int(limit), 200))
+        # sudo: discuss.channel - attendants may read every WhatsApp conversation (record rule) and the
+        # domain is limited to them; Discuss's membership rule, evaluated per query, embeds the ids of
+        # every channel the user belongs to and made this list take seconds
+        channels_sudo = self.sudo()
+        channels = channels_sudo.search(self._whatsapp_queue_domain(queue_filter),
+                                        order="last_interest_dt desc, id desc", limit=min(int(limit), 200))
         store = Store()
         store.add(channels, self._whatsapp_queue_store_fields())
         return {
             "channel_ids": channels.ids,
-            "counts": {name: self.search_count(self._whatsapp_queue_domain(name))
+            "counts": {name: channels_sudo.search_count(self._whatsapp_queue_domain(name))
                        for name in ("mine", "unassigned", "all")},
             "store_data": store.get_result(),
         }
@@ -408,10 +416,12 @@ class DiscussChannel(models.Model):
             return DEFAULT_AUTO_RELEASE_MINUTES
 
     @api.model
-    def _cron_whatsapp_auto_release(self):
+    def _cron_whatsapp_auto_release(self, batch_size=1000):
         """Return idle assigned conversations to the queue, in committed batches."""
-        while self._whatsapp_release_idle():
-            if self.env["ir.cron"]._commit_progress(1) <= 0:
+        while released := self._whatsapp_release_idle(batch_size):
+            # A full batch means more may wait: Odoo re-runs the job at once if time runs out.
+            more = 1 if len(released) == batch_size else 0
+            if self.env["ir.cron"]._commit_progress(len(released), remaining=more) <= 0:
                 return
 
     @api.model
@@ -437,17 +447,23 @@ class DiscussChannel(models.Model):
         return channels
 
     def _whatsapp_post_auto_release_notices(self):
-        """One batched insert of notices: posting them one by one would take minutes for thousands."""
+        """One batched create of notices: posting them one by one would take minutes for thousands.
+
+        The sender and reply-to are computed once for the batch (mail would search them per message,
+        two thirds of the time); nobody replies by email to a system notice.
+        """
         env = self.with_context(lang=self.env.company.partner_id.lang or self.env.lang).env
         body = Markup("<p>%s</p>") % env._("Returned to the queue after %(minutes)s minutes without activity.",
                                            minutes=self._whatsapp_auto_release_minutes())
-        note = self.env.ref("mail.mt_note")
-        # sudo: mail.message - system notices on conversations released by the scheduler
-        self.env["mail.message"].sudo().create([{
+        common = {
             "model": "discuss.channel",
-            "res_id": channel.id,
             "body": body,
             "message_type": "notification",
-            "subtype_id": note.id,
+            "subtype_id": self.env.ref("mail.mt_note").id,
             "author_id": self.env.ref("base.partner_root").id,
-        } for channel in self])
+        }
+        # sudo: mail.message - system notices on conversations released by the scheduler
+        messages_sudo = self.env["mail.message"].sudo()
+        common["email_from"] = self.env["mail.thread"]._message_compute_author(common["author_id"])[1]
+        common["reply_to"] = messages_sudo._get_reply_to(dict(common, res_id=self[:1].id))
+        messages_sudo.create([dict(common, res_id=channel.id) for channel in self])

@@ -109,6 +109,9 @@ class TestAssignment(AssignmentCase):
         self.channel.with_user(self.attendant).action_whatsapp_take()
         self.channel.with_user(self.attendant).action_whatsapp_close()
         self.assertEqual((self.channel.whatsapp_status, self.channel.whatsapp_queue_state), ("closed", "closed"))
+        self.assertEqual(self.channel.channel_member_ids.partner_id, self.channel.whatsapp_partner_id,
+                         "attendants leave a closed conversation; it stays readable to them")
+        self.assertTrue(self.channel.with_user(self.attendant).message_ids)
         self.maria.text("Mais uma dúvida")
         self.process_inbox()
         channels = self.conversation_of(self.partner_by_wa_id("5511987654321"))
@@ -158,7 +161,10 @@ class TestAutoRelease(AssignmentCase):
             release()
         self.assertFalse(self.channel.whatsapp_assignee_id)
         self.assertEqual(self.channel.whatsapp_queue_state, "unassigned")
-        self.assertIn("without activity", self.notices()[:1].body)
+        notice = self.notices()[:1]
+        self.assertIn("without activity", notice.body)
+        self.assertEqual(notice.author_id, self.env.ref("base.partner_root"))
+        self.assertTrue(notice.email_from and notice.reply_to)
 
     def test_configurable_delay(self):
         self.env["ir.config_parameter"].sudo().set_param("whatsapp_crm.auto_release_minutes", "5")

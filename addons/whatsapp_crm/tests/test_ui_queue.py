@@ -39,9 +39,10 @@ class TestUiQueue(WhatsAppCase):
         self.assertEqual(self.channel.whatsapp_status, "closed")
         self.assertEqual(self.channel.whatsapp_queue_state, "closed")
         self.assertFalse(self.channel.whatsapp_assignee_id)
-        self.assertIn(beto.partner_id, self.channel.channel_member_ids.partner_id,
-                      "the transfer adds the new attendant")
+        self.assertEqual(self.channel.channel_member_ids.partner_id, self.channel.whatsapp_partner_id,
+                         "attendants (Beto included) left the closed conversation")
         transfer = self.channel.message_ids.filtered(lambda message: "transferred the conversation" in message.body)
+        self.assertIn(beto.name, transfer.body)
         self.assertIn("Cliente quer trocar o ingresso de sábado", transfer.body)
         self.assertFalse(self.env["whatsapp.message"].search([("channel_id", "=", self.channel.id),
                                                               ("direction", "=", "out")]))
