@@ -188,8 +188,8 @@ def _drop_leftovers(keep_template):
             drop_db(name)
 
 
-def _odoo_base_args(db, db_port=None, dbfilter=True):
-    """``dbfilter=True`` is what scripts/common.sh writes (``db_name`` and ``dbfilter``)."""
+def _odoo_base_args(db, db_port=None, dbfilter=False):
+    """``dbfilter=False`` is what scripts/common.sh writes (``db_name`` only; see why there)."""
     return [
         PYTHON, str(ODOO_SRC / "odoo-bin"),
         f"--addons-path={ADDONS_PATH}", f"--data-dir={DATA_DIR}",
@@ -505,7 +505,7 @@ class OdooServer:
     }
 
     def __init__(self, db, *, mode="threaded", db_port=None, log_name=None, extra_args=(), log_level="info",
-                 dbfilter=True):
+                 dbfilter=False):
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {sorted(self.MODES)}")
         self.db = db
@@ -958,7 +958,7 @@ class Stack:
     """A fresh database, an Odoo server on it (optionally behind a PgProxy), an in-process Meta Sandbox
     signing with the account's secret, and the WhatsApp account pointing at that sandbox."""
 
-    def __init__(self, mode="threaded", *, pg_proxy=False, label=None, extra_args=(), keep_db=False, dbfilter=True):
+    def __init__(self, mode="threaded", *, pg_proxy=False, label=None, extra_args=(), keep_db=False, dbfilter=False):
         self.mode = mode
         self.dbfilter = dbfilter
         self.label = label or mode

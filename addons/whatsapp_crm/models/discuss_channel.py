@@ -365,12 +365,12 @@ class DiscussChannel(models.Model):
         # sudo: discuss.channel - notices are written by the system, whoever triggered them
         self.sudo().message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")
 
-    def _whatsapp_notify_queue(self):
+    def _whatsapp_notify_queue(self, fields=None):
         """Every attendant's queue shows the change, member of the conversation or not."""
         group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
         # sudo: discuss.channel - the queue lists conversations every attendant may read
         Store(bus_channel=group, bus_subchannel=QUEUE_SUBCHANNEL).add(
-            self.sudo(), self._whatsapp_queue_store_fields(),
+            self.sudo(), fields or self._whatsapp_queue_store_fields(),
         ).bus_send()
 
     # ------------------------------------------------------------
@@ -443,7 +443,9 @@ class DiscussChannel(models.Model):
         if channels:
             channels.invalidate_recordset(["whatsapp_assignee_id", "whatsapp_assigned_at", "whatsapp_queue_state"])
             channels._whatsapp_post_auto_release_notices()
-            channels._whatsapp_notify_queue()
+            # Only what changed: a thousand full conversation payloads weighed 420 kB per batch.
+            channels._whatsapp_notify_queue(["whatsapp_queue_state", "whatsapp_assigned_at",
+                                             Store.One("whatsapp_assignee_id", [])])
         return channels
 
     def _whatsapp_post_auto_release_notices(self):
