@@ -32,6 +32,16 @@ HEALTH = "/web/health"
 # Helpers
 # ------------------------------------------------------------
 
+
+def latency_row(name, figures, width):
+    """One table row: p50, p95, p99 and max in milliseconds."""
+    return f"    {name:{width}}" + "".join(f"{figures[key]:9.1f}" for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
+
+
+def cpu_summary(cpu):
+    return (f"server CPU {cpu['server_cpu_percent_of_one_core']:.0f}% of a core, "
+            f"machine busy {cpu['machine_busy_percent']:.0f}%")
+
 def summary(latencies):
     ordered = sorted(latencies)
     if not ordered:
@@ -315,12 +325,9 @@ def print_table(results):
         ]
         for name, key in (("signed webhook POST", "webhook"), ("GET /web/health", "health")):
             figures = a[key]
-            lines.append(f"    {name:24}" + "".join(f"{figures[k]:9.1f}" for k in ("p50_ms", "p95_ms", "p99_ms",
-                                                                                     "max_ms")))
+            lines.append(latency_row(name, figures, 24))
         lines.append(f"    non-200: {a['non_200']}; all processed once: {verdict(a['all_processed_once'])} "
-                     f"(drained {a['drain_after_seconds']} s after the last POST); server CPU "
-                     f"{a['cpu']['server_cpu_percent_of_one_core']:.0f}% of a core, machine busy "
-                     f"{a['cpu']['machine_busy_percent']:.0f}%")
+                     f"(drained {a['drain_after_seconds']} s after the last POST); {cpu_summary(a['cpu'])}")
         lines.append("")
     if "b" in results:
         b = results["b"]

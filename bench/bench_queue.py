@@ -43,7 +43,7 @@ import harness  # noqa: E402
 import websocket  # noqa: E402 - websocket-client, as Odoo's own bus tests use
 from harness import CpuMeter, Stack, WebhookClient, encode_payload, signature, wait_until  # noqa: E402
 
-from bench import summary  # noqa: E402
+from bench import cpu_summary, latency_row, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 100, "b_seconds": 5, "c_p95_ms": 300}
@@ -635,12 +635,9 @@ def print_table(results):
                           ("  of which: POST -> 200", "webhook_ack"),
                           ("  of which: 200 -> notification", "ack_to_websocket")):
             figures = a[key]
-            lines.append(f"    {name:34}" + "".join(f"{figures[k]:9.1f}" for k in ("p50_ms", "p95_ms", "p99_ms",
-                                                                                     "max_ms")))
+            lines.append(latency_row(name, figures, 34))
         lines.append(f"    p95 <= {a['target_p95_ms']} ms: {verdict(a['meets_target'])}; missed: {a['missed']}; "
-                     f"attendant member: {verdict(a['attendant_is_member'])}; server CPU "
-                     f"{a['cpu']['server_cpu_percent_of_one_core']:.0f}% of a core, machine busy "
-                     f"{a['cpu']['machine_busy_percent']:.0f}%")
+                     f"attendant member: {verdict(a['attendant_is_member'])}; {cpu_summary(a['cpu'])}")
         lines.append("")
     if "b" in results:
         b = results["b"]
