@@ -210,15 +210,21 @@ def test_server_killed_right_after_the_200_processes_the_event_after_restart_onc
     assert stack.probe.mail_messages_containing(marker) == 1
 
 
+def post_backlog(stack, marker, *, customers, messages):
+    """POST ``messages`` texts (tagged with ``marker``) from ``customers`` customers, all acknowledged; the
+    caller holds the processing crons. Returns the wamids."""
+    senders = [stack.customer(unique_wa_id(f"{marker}-{index}"), f"Cliente {index}") for index in range(customers)]
+    deliveries = [senders[index % customers].text(f"{marker} {index:04d}", send=False) for index in range(messages)]
+    results, errors = run_clients(stack.server, [post_job(delivery.payload) for delivery in deliveries], threads=8)
+    assert not errors and set(statuses(results)) == {200}
+    return [delivery.wamid for delivery in deliveries]
+
+
 def test_server_killed_while_draining_finishes_after_restart_exactly_once(stack):
     """SIGKILL in the middle of a batch: its transaction dies, the rows are claimed again after restart."""
     marker = new_marker("kill-draining")
-    customers = [stack.customer(unique_wa_id(f"{marker}-{index}"), f"Dreno {index}") for index in range(20)]
-    deliveries = [customers[index % 20].text(f"{marker} {index:03d}", send=False) for index in range(200)]
-    wamids = [delivery.wamid for delivery in deliveries]
     with stack.probe.cron_held():
-        results, errors = run_clients(stack.server, [post_job(d.payload) for d in deliveries], threads=8)
-        assert not errors and set(statuses(results)) == {200}
+        wamids = post_backlog(stack, marker, customers=20, messages=200)
     nudge(stack)   # the cron wakes and starts draining
     wait_until(lambda: stack.probe.messages_for(wamids) >= 40, 60, interval=0.01, message="draining started")
     stack.server.kill()
@@ -235,12 +241,8 @@ def test_server_killed_while_draining_finishes_after_restart_exactly_once(stack)
 
 def test_restart_with_1000_unprocessed_inbox_rows_drains_them_once(stack):
     marker = new_marker("backlog")
-    customers = [stack.customer(unique_wa_id(f"{marker}-{index}"), f"Fila {index}") for index in range(50)]
-    deliveries = [customers[index % 50].text(f"{marker} {index:04d}", send=False) for index in range(1000)]
-    wamids = [delivery.wamid for delivery in deliveries]
     with stack.probe.cron_held():
-        results, errors = run_clients(stack.server, [post_job(d.payload) for d in deliveries], threads=8)
-        assert not errors and set(statuses(results)) == {200}
+        wamids = post_backlog(stack, marker, customers=50, messages=1000)
         stack.server.stop()   # a graceful restart (deploy), 1,000 events waiting
     assert stack.probe.scalar("SELECT count(*) FROM whatsapp_inbox WHERE state = 'pending' AND raw_body LIKE %s",
                               [f"%{marker}%"]) == 1000

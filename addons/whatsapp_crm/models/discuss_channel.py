@@ -54,8 +54,10 @@ class DiscussChannel(models.Model):
     whatsapp_last_activity_at = fields.Datetime(
         "Attendant's Last Activity", readonly=True,
         help="Last reply or typing by an attendant; an assigned conversation idle for too long returns to the queue.")
+    # Indexed: every run of the send cron looks for these (almost always none).
     whatsapp_typing_requested_at = fields.Datetime(
-        readonly=True, help="An attendant is typing: the send cron shows the customer a typing indicator.")
+        readonly=True, index="btree_not_null",
+        help="An attendant is typing: the send cron shows the customer a typing indicator.")
     whatsapp_last_direction = fields.Selection(
         [("in", "Customer"), ("out", "Attendant")], "Last Message From", readonly=True)
     whatsapp_queue_state = fields.Selection([
@@ -225,15 +227,12 @@ class DiscussChannel(models.Model):
         now = fields.Datetime.now()
         self.env.cr.execute("""
             UPDATE discuss_channel
-               SET whatsapp_assignee_id = %s, whatsapp_assigned_at = %s, whatsapp_last_activity_at = %s,
-                   whatsapp_queue_state = CASE WHEN whatsapp_last_direction = 'out'
-                                               THEN 'waiting_customer' ELSE 'assigned' END
+               SET whatsapp_assignee_id = %s, whatsapp_assigned_at = %s, whatsapp_last_activity_at = %s
              WHERE id = %s AND whatsapp_assignee_id IS NULL AND whatsapp_status = 'open'
          RETURNING id
         """, [self.env.uid, now, now, self.id])
         taken = bool(self.env.cr.fetchone())
-        self.invalidate_recordset(["whatsapp_assignee_id", "whatsapp_assigned_at", "whatsapp_last_activity_at",
-                                   "whatsapp_queue_state"])
+        self._whatsapp_assignment_changed_in_sql()
         if not taken:
             if self.whatsapp_assignee_id == self.env.user:
                 return True
@@ -334,6 +333,13 @@ class DiscussChannel(models.Model):
             - self.env.ref("whatsapp_crm.user_whatsapp_processing")
         return [{"id": user.id, "name": user.name} for user in users.sorted("name")]
 
+    def _whatsapp_assignment_changed_in_sql(self):
+        """After an atomic UPDATE of the assignment: drop the stale cache and let the ORM recompute
+        the queue state (one definition of it: ``_compute_whatsapp_queue_state``)."""
+        self.invalidate_recordset(["whatsapp_assignee_id", "whatsapp_assigned_at", "whatsapp_last_activity_at"])
+        self.env.add_to_compute(self._fields["whatsapp_queue_state"], self)
+        self.flush_recordset(["whatsapp_queue_state"])
+
     def _whatsapp_check_attendant(self):
         if not is_whatsapp_channel(self):
             raise UserError(self.env._("This is not a WhatsApp conversation."))
@@ -431,7 +437,7 @@ class DiscussChannel(models.Model):
         self.flush_model(["whatsapp_assignee_id", "whatsapp_last_activity_at", "whatsapp_status"])
         self.env.cr.execute("""
             UPDATE discuss_channel
-               SET whatsapp_assignee_id = NULL, whatsapp_assigned_at = NULL, whatsapp_queue_state = 'unassigned'
+               SET whatsapp_assignee_id = NULL, whatsapp_assigned_at = NULL
              WHERE id IN (SELECT id FROM discuss_channel
                            WHERE whatsapp_assignee_id IS NOT NULL AND whatsapp_status = 'open'
                              AND channel_type = 'whatsapp'
@@ -441,7 +447,7 @@ class DiscussChannel(models.Model):
         """, [cutoff, batch_size])
         channels = self.browse(row[0] for row in self.env.cr.fetchall())
         if channels:
-            channels.invalidate_recordset(["whatsapp_assignee_id", "whatsapp_assigned_at", "whatsapp_queue_state"])
+            channels._whatsapp_assignment_changed_in_sql()
             channels._whatsapp_post_auto_release_notices()
             # Only what changed: a thousand full conversation payloads weighed 420 kB per batch.
             channels._whatsapp_notify_queue(["whatsapp_queue_state", "whatsapp_assigned_at",
