@@ -160,6 +160,8 @@ http_interface = 127.0.0.1
 list_db = False
 without_demo = True
 CONF
+    # Several checkouts testing at once on one machine each need their own HTTP port.
+    if [[ -n "${WHATSAPP_CRM_HTTP_PORT:-}" ]]; then echo "http_port = $WHATSAPP_CRM_HTTP_PORT" >> "$1"; fi
 }
 
 db_exists() { "$PY" - "$1" <<'PYEOF'

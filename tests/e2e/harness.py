@@ -58,7 +58,8 @@ PG = {
     "user": os.environ.get("PGUSER", "odoo"),
     "password": os.environ.get("PGPASSWORD", "odoo"),
 }
-DB_PREFIX = "wacrm_harness_"
+# Several checkouts may run the harness at once on one PostgreSQL: each keeps its own prefix.
+DB_PREFIX = os.environ.get("WHATSAPP_CRM_DB_PREFIX", "wacrm_harness_")
 TEMPLATE_PREFIX = DB_PREFIX + "tpl_"
 # Bump when the template recipe below changes (not needed when the addons change: they are hashed).
 TEMPLATE_RECIPE = "1"
