@@ -32,6 +32,8 @@ class Customer:
 
     Every message method returns a :class:`Delivery` and accepts these options:
     ``reply_to`` (quoted wamid; not on ``react``), ``referral`` (a :func:`webhooks.referral` block),
+    ``forwarded`` (True, or ``"frequently"`` for a message forwarded more than five times), ``group_id``
+    (written in a WhatsApp group),
     ``duplicate=True`` (POST the identical body twice, as Meta's at-least-once delivery does) and
     ``send=False`` (build and register only; pass the Delivery to ``Sandbox.send_batch`` later).
     """
@@ -50,7 +52,9 @@ class Customer:
 
     # ---- plumbing ---------------------------------------------------------------------------------------
 
-    def _context(self, reply_to):
+    def _context(self, reply_to, forwarded=None):
+        if forwarded:
+            return webhooks.forwarded_context(frequently=forwarded == "frequently")
         if reply_to is None:
             return None
         # A quoted outbound message was written by the business number; anything else by this customer.
@@ -59,15 +63,17 @@ class Customer:
         return webhooks.reply_context(reply_to, quoted_from)
 
     def _send(self, builder, *args, reply_to=None, referral=None, duplicate=False, send=True, media_id=None,
-              **builder_kwargs):
+              forwarded=None, **builder_kwargs):
         state = self.sandbox.state
         now = state.clock()
-        message = builder(self.wa_id, *args, user_id=self.user_id, timestamp=now, context=self._context(reply_to),
-                          referral=referral, **builder_kwargs)
+        message = builder(self.wa_id, *args, user_id=self.user_id, timestamp=now,
+                          context=self._context(reply_to, forwarded), referral=referral, **builder_kwargs)
         # Meta opens the customer-service window when the customer writes, whatever the type.
         for key in filter(None, (self.wa_id, self.user_id)):
             state.record_inbound(key, now)
-        payload = webhooks.messages_payload(self.sandbox.business, [message], [self.contact()])
+        # WhatsApp's own notices (number change) come without the sender's contact block.
+        contacts = [] if message.get("type") == "system" else [self.contact()]
+        payload = webhooks.messages_payload(self.sandbox.business, [message], contacts)
         delivery = Delivery([message["id"]], payload, media_id=media_id)
         if send:
             body = self.sandbox.sender.body_of(payload)   # encode once: a duplicate is byte-identical
@@ -131,3 +137,30 @@ class Customer:
 
     def unsupported(self, unsupported_type="poll", **options):
         return self._send(webhooks.unsupported_message, unsupported_type, **options)
+
+    def edit(self, wamid, text):
+        """Edit an earlier text message (WhatsApp lets the customer do it for 15 minutes)."""
+        return self._send(webhooks.edit_message, wamid, "text", {"body": text})
+
+    def revoke(self, wamid):
+        """Delete an earlier message for everyone."""
+        return self._send(webhooks.revoke_message, wamid)
+
+    def change_number(self, new_wa_id):
+        """Move this WhatsApp account to ``new_wa_id``: Meta notifies from the old number, then the customer
+        writes from the new one (this object follows)."""
+        delivery = self._send(webhooks.number_change_message, new_wa_id, self.name)
+        self.wa_id = new_wa_id
+        return delivery
+
+    def order(self, items, text="", **options):
+        """Send a cart from the catalog: ``items`` are (retailer id, quantity, unit price, currency)."""
+        return self._send(webhooks.order_message, items, text=text, **options)
+
+    def flow_reply(self, response, reply_to=None, **options):
+        """Complete a WhatsApp Flow with ``response`` (a dict of answers)."""
+        return self._send(webhooks.flow_reply_message, response, reply_to=reply_to, **options)
+
+    def open_chat(self, **options):
+        """Open the chat with the business for the first time (``request_welcome``)."""
+        return self._send(webhooks.welcome_request_message, **options)

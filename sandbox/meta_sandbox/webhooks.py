@@ -14,6 +14,7 @@ Timestamps are unix seconds as strings. Message builders take ``sender`` (the cu
 and the common keyword options of :func:`inbound_message`.
 """
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -135,6 +136,16 @@ def error_item(code, details=None, title=None):
 def reply_context(quoted_wamid, quoted_from, *, forwarded=False, frequently_forwarded=False):
     """``context`` of a reply: who wrote the quoted message and its wamid."""
     context = {"from": quoted_from, "id": quoted_wamid}
+    return _forwarding(context, forwarded, frequently_forwarded)
+
+
+def forwarded_context(*, frequently=False):
+    """``context`` of a forwarded message: only the marker, no quoted message. Meta sets ``forwarded`` up to five
+    forwards and ``frequently_forwarded`` beyond."""
+    return {"frequently_forwarded": True} if frequently else {"forwarded": True}
+
+
+def _forwarding(context, forwarded, frequently_forwarded):
     if forwarded:
         context["forwarded"] = True
     if frequently_forwarded:
@@ -157,14 +168,17 @@ def referral(headline="Promoção de verão", body="Fale com a gente pelo WhatsA
 # ---- inbound messages ------------------------------------------------------------------------------------
 
 def inbound_message(kind, content, *, sender=None, user_id=None, wamid=None, timestamp=None, context=None,
-                    referral=None, errors=None):
+                    referral=None, errors=None, group_id=None):
     """One ``messages[]`` item. ``sender`` is ``from`` (absent for BSUID-only users, who come with
-    ``from_user_id``). ``content`` goes under the ``kind`` key (omitted when None)."""
+    ``from_user_id``). ``content`` goes under the ``kind`` key (omitted when None). ``group_id``: the message was
+    written in a WhatsApp group the business is in (Groups API)."""
     message = {}
     if context:
         message["context"] = context
     if sender:
         message["from"] = sender
+    if group_id:
+        message["group_id"] = group_id
     if user_id:
         message["from_user_id"] = user_id
     message["id"] = wamid or new_wamid(sender)
@@ -276,6 +290,46 @@ def unsupported_message(sender, unsupported_type="poll", **options):
     """What Meta sends for types the Cloud API cannot deliver (polls, view-once…): a placeholder + 131051."""
     return inbound_message("unsupported", {"type": unsupported_type}, sender=sender,
                            errors=[error_item(131051)], **options)
+
+
+def edit_message(sender, original_wamid, kind, content, **options):
+    """The customer edited ``original_wamid`` (text, or a media caption) within 15 minutes: the new version
+    comes as ``edit.message`` (WhatsApp Business app numbers, "coexistence")."""
+    return inbound_message("edit", {"original_message_id": original_wamid,
+                                    "message": {"type": kind, kind: content}}, sender=sender, **options)
+
+
+def revoke_message(sender, original_wamid, **options):
+    """The customer deleted ``original_wamid`` for everyone (within two days)."""
+    return inbound_message("revoke", {"original_message_id": original_wamid}, sender=sender, **options)
+
+
+def number_change_message(sender, new_wa_id, name="User", **options):
+    """``system`` notice: the customer moved their WhatsApp account from ``sender`` to ``new_wa_id``. Meta sends
+    it from the old number, without a ``contacts`` block."""
+    system = {"body": f"{name} changed from {sender} to {new_wa_id}", "wa_id": new_wa_id,
+              "type": "user_changed_number"}
+    return inbound_message("system", system, sender=sender, **options)
+
+
+def order_message(sender, items, catalog_id="354160437058781", text="", **options):
+    """A cart sent from the business's catalog; ``items`` are (retailer id, quantity, unit price, currency)."""
+    product_items = [{"product_retailer_id": retailer_id, "quantity": quantity, "item_price": price,
+                      "currency": currency} for retailer_id, quantity, price, currency in items]
+    return inbound_message("order", {"catalog_id": catalog_id, "text": text, "product_items": product_items},
+                           sender=sender, **options)
+
+
+def flow_reply_message(sender, response, name="flow", body="Sent", flow_token="unused", **options):
+    """The customer completed a WhatsApp Flow: the answers come as a JSON *string* (``response_json``)."""
+    response_json = json.dumps({**response, "flow_token": flow_token}, ensure_ascii=False)
+    return inbound_message("interactive", {"type": "nfm_reply", "nfm_reply": {
+        "response_json": response_json, "body": body, "name": name}}, sender=sender, **options)
+
+
+def welcome_request_message(sender, **options):
+    """``request_welcome``: the customer opened a chat with the business for the first time (no content)."""
+    return inbound_message("request_welcome", None, sender=sender, **options)
 
 
 # ---- statuses --------------------------------------------------------------------------------------------

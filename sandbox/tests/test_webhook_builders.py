@@ -195,3 +195,30 @@ def test_merge_folds_messages_and_statuses():
     assert [m["text"]["body"] for m in changes[0]["value"]["messages"]] == ["a", "b", "c"]
     assert [c["wa_id"] for c in changes[0]["value"]["contacts"]] == [SENDER, "5521999998888"]
     assert changes[1]["value"]["statuses"][0]["status"] == "read"
+
+
+def test_kinds_that_change_or_annotate_messages():
+    edit = wh.edit_message(SENDER, "wamid.orig", "text", {"body": "novo"})
+    assert edit["edit"] == {"original_message_id": "wamid.orig", "message": {"type": "text", "text": {"body": "novo"}}}
+    assert wh.revoke_message(SENDER, "wamid.orig")["revoke"] == {"original_message_id": "wamid.orig"}
+    change = wh.number_change_message(SENDER, "5511911112222", "Maria")
+    assert change["type"] == "system"
+    assert change["system"] == {"body": f"Maria changed from {SENDER} to 5511911112222", "wa_id": "5511911112222",
+                                "type": "user_changed_number"}
+    group = wh.text_message(SENDER, "oi grupo", group_id="Y2FwaV9ncm91cDox")
+    assert group["group_id"] == "Y2FwaV9ncm91cDox"
+    assert wh.forwarded_context() == {"forwarded": True}
+    assert wh.forwarded_context(frequently=True) == {"frequently_forwarded": True}
+    welcome = wh.welcome_request_message(SENDER)
+    assert welcome["type"] == "request_welcome" and "request_welcome" not in welcome
+
+
+def test_order_and_flow_reply_shapes():
+    order = wh.order_message(SENDER, [("SKU-1", 2, 10.5, "BRL")], text="sem cebola")
+    assert order["order"] == {"catalog_id": "354160437058781", "text": "sem cebola", "product_items": [
+        {"product_retailer_id": "SKU-1", "quantity": 2, "item_price": 10.5, "currency": "BRL"}]}
+    flow = wh.flow_reply_message(SENDER, {"nota": "5"})
+    reply = flow["interactive"]["nfm_reply"]
+    assert flow["interactive"]["type"] == "nfm_reply"
+    assert isinstance(reply["response_json"], str), "Meta sends the answers as a JSON string"
+    assert json.loads(reply["response_json"]) == {"nota": "5", "flow_token": "unused"}

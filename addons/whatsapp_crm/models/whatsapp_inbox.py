@@ -166,8 +166,9 @@ class WhatsAppInbox(models.Model):
                                 f"{traceback.format_exc(limit=3)}")
                 retryable = True
                 continue
+            outcome, reason = outcome if isinstance(outcome, tuple) else (outcome, None)
             if outcome == "quarantined":
-                quarantined.append(f"item {index}: unknown phone_number_id {item.phone_number_id}")
+                quarantined.append(f"item {index}: {reason or f'unknown phone_number_id {item.phone_number_id}'}")
             elif outcome == "malformed":
                 failures.append(f"item {index} ({item.path}): {item.error}")
         summary_text = ", ".join(f"{key}: {value}" for key, value in summary.items())
@@ -181,7 +182,8 @@ class WhatsAppInbox(models.Model):
             self._finish("done", summary=summary_text)
 
     def _dispatch(self, item):
-        """Apply one parsed item. Returns 'done', 'ignored', 'quarantined' or 'malformed'."""
+        """Apply one parsed item. Returns 'done', 'ignored', 'quarantined' (or ``('quarantined', reason)``)
+        or 'malformed'."""
         if isinstance(item, MalformedItem):
             return "malformed"
         if isinstance(item, OtherChange):
@@ -189,6 +191,10 @@ class WhatsAppInbox(models.Model):
         account = self.env["whatsapp.account"]._find_by_phone_number_id(item.phone_number_id)
         if not account:
             return "quarantined"
+        if isinstance(item, InboundMessage) and item.group_id:
+            # A WhatsApp group is not a customer: never mixed into a one-to-one conversation.
+            return "quarantined", (f"message {item.wamid} was sent in the WhatsApp group {item.group_id}: groups are "
+                                   "not part of the helpdesk, the message is kept here and not shown")
         if isinstance(item, InboundMessage):
             self.env["whatsapp.message"].with_context(lang=account._conversation_lang())._receive_inbound(
                 account, item)

@@ -15,6 +15,7 @@ from ..tools.media_download import MediaDownloadError, MediaUnavailable, fetch_m
 from ..tools.media_rules import OCTET_STREAM, RASTER_IMAGES, MediaRejected, sanitize_filename, sha256_hex
 from ..tools.media_storage import S3Settings, StorageError, get_storage, new_object_key
 from ..tools.thumbnails import THUMBNAIL_MIMETYPE, ThumbnailError, make_thumbnail
+from ..tools.webhook_payload import MEDIA_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -49,13 +50,7 @@ class WhatsAppMedia(models.Model):
         ("failed", "Failed"),
         ("unavailable", "Unavailable"),
     ]
-    KINDS = [
-        ("image", "Image"),
-        ("video", "Video"),
-        ("audio", "Audio"),
-        ("document", "Document"),
-        ("sticker", "Sticker"),
-    ]
+    KINDS = [(kind, kind.capitalize()) for kind in MEDIA_KINDS]
     # Why a file is not shown; the labels are what attendants read under the message.
     REASONS = [
         ("too_large", "The file is larger than WhatsApp allows for its type."),
@@ -323,21 +318,11 @@ class WhatsAppMedia(models.Model):
 
     def _update_message(self, attachment=None):
         """Rewrite the Discuss message for the new state and push it to whoever has it open."""
-        mail_message = self.message_id.mail_message_id
-        if not mail_message:
-            return
-        lang = self.message_id.account_id._conversation_lang()
-        values = {"body": self.message_id.with_context(lang=lang)._render_inbound_media_body(self)}
-        if attachment:
-            values["attachment_ids"] = [Command.link(attachment.id)]
-        # sudo: mail.message - the customer is the author; the processing user completes the message
-        # it posted for them
-        mail_message_sudo = mail_message.sudo()
-        mail_message_sudo.write(values)
-        Store(bus_channel=mail_message_sudo._bus_channel()).add(
-            mail_message_sudo, [Store.Many("attachment_ids", sort="id"), "body", "write_date",
-                                Store.Attr("whatsapp_status", lambda m: m._whatsapp_status_for_store())],
-        ).bus_send()
+        self.message_id._whatsapp_refresh_body(
+            {"attachment_ids": [Command.link(attachment.id)]} if attachment else None,
+            [Store.Many("attachment_ids", sort="id"),
+             Store.Attr("whatsapp_status", lambda m: m._whatsapp_status_for_store())],
+        )
 
     # ------------------------------------------------------------
     # STORAGE

@@ -1,26 +1,32 @@
 import logging
 from datetime import timedelta
-from urllib.parse import urlencode
-
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html2plaintext, plaintext2html
+from odoo.tools import html2plaintext
 from odoo.tools.misc import hmac
+
+from odoo.addons.mail.tools.discuss import Store
 
 from ..const import FAILURE_EXPLANATIONS, OUTBOUND_STATE_RANK
 from ..tools import meta_errors
 from ..tools.graph_api import GraphError, parse_send_response, text_payload
-from ..tools.media_rules import sanitize_filename
+from ..tools.inbound_render import (
+    MessageFacts,
+    contact_card_fields,
+    contact_link_url,
+    render_body,
+    render_placeholder,
+)
+from ..tools.webhook_payload import EDIT, REVOKE, parse_stored_message
 
 _logger = logging.getLogger(__name__)
 
 SEND_BATCH_SIZE = 20
 MAX_SEND_ATTEMPTS = 6
 MAX_TEXT_LENGTH = 4096
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
-MAX_CONTACT_CARDS = 50
+# WhatsApp's own notices: shown as notices in the conversation, never as the customer's words.
+NOTICE_KINDS = frozenset({"system", "request_welcome"})
 
 
 class WhatsAppMessage(models.Model):
@@ -57,6 +63,9 @@ class WhatsAppMessage(models.Model):
     state = fields.Selection(STATES, required=True, readonly=True, index=True)
     meta_timestamp = fields.Datetime(readonly=True, help="When Meta says the customer sent it.")
     reply_to_wamid = fields.Char(readonly=True)
+    target_wamid = fields.Char(
+        readonly=True, index="btree_not_null",
+        help="Edits and deletions by the customer: the message they change.")
     payload = fields.Json(readonly=True, help="The message as Meta sent it (inbound only).")
     media_ids = fields.One2many("whatsapp.media", "message_id", "Media")  # at most one (unique index)
     # Delivery tracking (outbound)
@@ -114,33 +123,58 @@ class WhatsAppMessage(models.Model):
 
     @api.model
     def _receive_inbound(self, account, event):
-        """Turn one parsed inbound message into its Discuss effect, exactly once."""
+        """Turn one parsed inbound message into its Discuss effect, exactly once.
+
+        Most kinds become a message of the customer in their conversation. A reaction lands on the
+        message it reacts to; an edit or a revoke rewrites the message it changes (or waits for it:
+        the original may be processed later); ``system`` and ``request_welcome`` are notices from
+        WhatsApp, shown as such, never as the customer's words. Group messages never get here (the
+        inbox quarantines them).
+        """
         message = self._claim_wamid(account, event.wamid, {
             "message_type": event.type,
             "meta_timestamp": event.timestamp,
             "reply_to_wamid": event.context_wamid,
+            "target_wamid": event.target_wamid,
             "payload": event.raw,
         })
         if message is None:
             _logger.info("WhatsApp message %s already received, skipped", event.wamid)
             return self
+        notice = event.type in NOTICE_KINDS
+        number_change = event.system.new_wa_id if event.system and event.system.number_changed else None
         partner = self.env["res.partner"]._whatsapp_find_or_create(
-            event.wa_id, event.user_id, event.profile_name)
+            event.wa_id, event.user_id, event.profile_name, new_wa_id=number_change)
         channel = self.env["discuss.channel"]._whatsapp_get_or_open(account, partner)
-        channel._whatsapp_register_inbound(event.timestamp)
+        if event.type != "system":  # WhatsApp's notice about the account is not the customer writing
+            channel._whatsapp_register_inbound(event.timestamp)
+        message.write({"partner_id": partner.id, "channel_id": channel.id})
         if event.type == "reaction":
-            message.write({"partner_id": partner.id, "channel_id": channel.id})
             message._apply_reaction(partner, event.data)
             return message
+        if event.is_change:
+            original = self.search([("wamid", "=", event.target_wamid), ("direction", "=", "in"),
+                                    ("partner_id", "=", partner.id)], limit=1)
+            if original.mail_message_id:
+                original._whatsapp_refresh_body()
+            else:
+                _logger.info("WhatsApp %s of message %s kept until that message arrives", event.type,
+                             event.target_wamid)
+            return message
+        if number_change:
+            partner._whatsapp_change_number(number_change)
         parent = self.search([("wamid", "=", event.context_wamid)], limit=1) if event.context_wamid else self
-        mail_message = channel.with_context(whatsapp_inbound=True).message_post(
+        # sudo: discuss.channel - the processing user posts for the customer (or WhatsApp) in the
+        # conversation it opened; notices are never sent to the customer (only comments are)
+        poster = channel.sudo() if notice else channel
+        mail_message = poster.with_context(whatsapp_inbound=True).message_post(
             author_id=partner.id,
-            body=message._render_inbound_body(event),
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
+            body=message._whatsapp_render_inbound(event),
+            message_type="notification" if notice else "comment",
+            subtype_xmlid="mail.mt_note" if notice else "mail.mt_comment",
             parent_id=parent.mail_message_id.id or False,
         )
-        message.write({"partner_id": partner.id, "channel_id": channel.id, "mail_message_id": mail_message.id})
+        message.mail_message_id = mail_message
         if event.media:
             self.env["whatsapp.media"]._enqueue(message, event.media)
             # Discuss announced the message before it was linked: live clients learn it is on its way
@@ -164,135 +198,69 @@ class WhatsAppMessage(models.Model):
         if emoji:
             target_sudo._message_reaction(emoji, "add", partner, guest)
 
-    def _render_inbound_body(self, event):
-        """HTML body shown in Discuss. Every customer string is escaped (plaintext2html, Markup %)."""
-        kind = event.type
-        text = event.text or ""
-        data = event.data or {}
-        if kind in ("text", "interactive", "button"):
-            body = plaintext2html(text)
-        elif kind in MEDIA_KINDS:
-            # The file follows (whatsapp.media): the caption is visible at once.
-            media = event.media
-            body = self._render_media_body(kind, text, media and media.filename, media and media.voice,
-                                           "pending" if media else "missing")
-        elif kind == "location":
-            body = self._render_location(data)
-        elif kind == "contacts":
-            body = self._render_contacts(data)
-        else:
-            body = plaintext2html(self.env._("[Message of a type not supported here: %(type)s]", type=kind))
-        return self._render_referral(event.referral) + body
+    # ------------------------------------------------------------
+    # RENDERING (tools/inbound_render.py, from the parsed event)
+    # ------------------------------------------------------------
+
+    def _whatsapp_event(self):
+        """The parsed event of this inbound message (its payload through the webhook parser), or None."""
+        self.ensure_one()
+        if not isinstance(self.payload, dict):
+            return None
+        try:
+            return parse_stored_message(self.payload, self.account_id.phone_number_id)
+        except ValueError:
+            return None
+
+    def _whatsapp_facts(self, media=None):
+        """What happened to this message since it arrived: its file, the customer's edits and deletion."""
+        self.ensure_one()
+        media = media if media is not None else self.media_ids[:1]
+        reasons = dict(media._fields["failure_reason"]._description_selection(self.env)) if media else {}
+        changes = self.search([("target_wamid", "=", self.wamid), ("direction", "=", "in"),
+                               ("partner_id", "=", self.partner_id.id)]) if self.wamid else self
+        changes = changes.sorted(lambda change: (change.meta_timestamp or change.create_date, change.id))
+        revisions = tuple(
+            (event.text or "") for event in (change._whatsapp_event() for change in changes
+                                             if change.message_type == EDIT) if event)
+        return MessageFacts(
+            media_state=media.state if media else None,
+            media_reason=reasons.get(media.failure_reason, "") if media else "",
+            revisions=revisions,
+            revoked=REVOKE in changes.mapped("message_type"),
+        )
+
+    def _whatsapp_render_inbound(self, event=None, media=None):
+        """HTML body of this inbound message, from its parsed event and what happened since."""
+        self.ensure_one()
+        event = event or self._whatsapp_event()
+        if event is None:
+            return render_placeholder(self.message_type or "unknown", self.env._)
+        return render_body(event, self.env._, self._whatsapp_facts(media),
+                           contact_link=lambda index: contact_link_url(self.id, index, self._contact_card_token(index)))
 
     def _render_inbound_media_body(self, media):
         """The body again, once the message's file (``whatsapp.media``) changed state."""
-        payload = self.payload if isinstance(self.payload, dict) else {}
-        sub = payload.get(media.kind) if isinstance(payload.get(media.kind), dict) else {}
-        caption = sub.get("caption") if isinstance(sub.get("caption"), str) else ""
-        reasons = dict(media._fields["failure_reason"]._description_selection(self.env))
-        body = self._render_media_body(media.kind, caption, media.filename, media.is_voice, media.state,
-                                       reasons.get(media.failure_reason, ""))
-        return self._render_referral(payload.get("referral")) + body
+        return self._whatsapp_render_inbound(media=media)
 
-    def _render_media_body(self, kind, caption, filename, voice, state, reason=""):
-        """A label while the file is on its way or when it cannot be shown (with the reason); once
-        stored the attachment speaks for itself, except that audio says whether it is a voice note."""
-        _ = self.env._
-        labels = {
-            "image": _("Image"), "video": _("Video"), "sticker": _("Sticker"),
-            "audio": _("Voice message") if voice else _("Audio"), "document": _("Document"),
-        }
-        label = labels.get(kind, kind)
-        if kind == "document" and filename:
-            label = _("Document: %(filename)s", filename=sanitize_filename(filename))
-        status = {
-            "pending": _("receiving the file…"),
-            "missing": _("WhatsApp sent no file"),
-            "failed": reason,
-            "unavailable": reason,
-        }.get(state)
-        lines = []
-        if status:
-            lines.append(_("[%(label)s] %(status)s", label=label, status=status))
-        elif kind == "audio":
-            lines.append(f"[{label}]")
-        if caption:
-            lines.append(caption)
-        return plaintext2html("\n".join(lines)) if lines else Markup()
-
-    def _render_referral(self, referral):
-        """Click-to-WhatsApp ad details: which ad or post brought the customer here."""
-        if not isinstance(referral, dict) or not referral:
-            return Markup()
-        _ = self.env._
-
-        def text(key):
-            value = referral.get(key)
-            return value.strip() if isinstance(value, str) else ""
-
-        post, headline = text("source_type") == "post", text("headline")
-        if headline:
-            origin = _("From a post: %(headline)s", headline=headline) if post else \
-                _("From an ad: %(headline)s", headline=headline)
-        else:
-            origin = _("From a post") if post else _("From an ad")
-        html = plaintext2html("\n".join(filter(None, [origin, text("body")])))
-        url = text("source_url")
-        if url.startswith(("https://", "http://")):
-            html += Markup('<p><a href="%s" target="_blank" rel="noopener noreferrer">%s</a></p>') % (
-                url, _("Open the post") if post else _("Open the ad"))
-        return Markup("<blockquote>%s</blockquote>") % html
-
-    def _render_location(self, location):
-        lines = [self.env._("Location")]
-        lines += [location[key] for key in ("name", "address") if location.get(key)]
-        body = plaintext2html("\n".join(str(line) for line in lines))
-        try:
-            latitude, longitude = float(location["latitude"]), float(location["longitude"])
-        except (KeyError, TypeError, ValueError):
-            return body
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            return body
-        url = f"https://www.google.com/maps/search/?api=1&query={latitude:.6f},{longitude:.6f}"
-        return body + Markup('<p><a href="%s" target="_blank" rel="noopener noreferrer">%s</a></p>') % (
-            url, self.env._("Open map"))
-
-    def _render_contacts(self, contacts):
-        """One card per shared contact (name, phones, emails, company) with a "Create contact" link."""
-        _ = self.env._
-        contacts = [card for card in contacts if isinstance(card, dict)] if isinstance(contacts, list) else []
-        html = plaintext2html(_("Shared contacts") if len(contacts) > 1 else _("Shared contact"))
-        for index, card in enumerate(contacts[:MAX_CONTACT_CARDS]):
-            name, phones, emails, company = self._contact_card_fields(card)
-            lines = [*(f"{phone} (WhatsApp)" if wa_id else phone for phone, wa_id in phones), *emails]
-            if company:
-                lines.append(company)
-            link = "/whatsapp/contact/create?" + urlencode(
-                {"message_id": self.id, "index": index, "token": self._contact_card_token(index)})
-            html += Markup('<blockquote><b>%s</b>%s<p><a href="%s">%s</a></p></blockquote>') % (
-                name or _("(no name)"), plaintext2html("\n".join(lines)) if lines else "", link,
-                _("Create contact"))
-        if len(contacts) > MAX_CONTACT_CARDS:
-            html += plaintext2html(_("… and %(count)s more", count=len(contacts) - MAX_CONTACT_CARDS))
-        return html
+    def _whatsapp_refresh_body(self, values=None, store_fields=()):
+        """Render the body again (an edit, a deletion, a file) and push it to whoever has it open."""
+        self.ensure_one()
+        mail_message = self.mail_message_id
+        if not mail_message:
+            return
+        lang = self.account_id._conversation_lang()
+        values = {"body": self.with_context(lang=lang)._whatsapp_render_inbound(), **(values or {})}
+        # sudo: mail.message - the customer is the author; the processing user keeps the message
+        # it posted for them up to date
+        mail_message_sudo = mail_message.sudo()
+        mail_message_sudo.write(values)
+        Store(bus_channel=mail_message_sudo._bus_channel()).add(
+            mail_message_sudo, ["body", "write_date", *store_fields]).bus_send()
 
     # ------------------------------------------------------------
     # SHARED CONTACTS
     # ------------------------------------------------------------
-
-    @api.model
-    def _contact_card_fields(self, card):
-        """``(name, [(phone, wa_id)], [email], company)`` of a vCard as Meta maps it; strings only."""
-        def text(value):
-            return value.strip() if isinstance(value, str) else ""
-
-        name_block = card.get("name") if isinstance(card.get("name"), dict) else {}
-        name = self.env["res.partner"]._whatsapp_clean_name(text(name_block.get("formatted_name")))
-        items = [item for key in ("phones", "emails") for item in (card.get(key) or []) if isinstance(item, dict)]
-        phones = [(text(item.get("phone")), text(item.get("wa_id"))) for item in items if text(item.get("phone"))]
-        emails = [text(item.get("email")) for item in items if text(item.get("email"))]
-        org = card.get("org") if isinstance(card.get("org"), dict) else {}
-        return name, phones, emails, text(org.get("company"))
 
     def _contact_card_token(self, index):
         """Proof that a "Create contact" link was written by us, for this card of this message."""
@@ -305,7 +273,7 @@ class WhatsAppMessage(models.Model):
         cards = (self.payload or {}).get("contacts") if isinstance(self.payload, dict) else None
         if not isinstance(cards, list) or not 0 <= index < len(cards) or not isinstance(cards[index], dict):
             raise UserError(self.env._("This shared contact no longer exists."))
-        name, phones, emails, company = self._contact_card_fields(cards[index])
+        name, phones, emails, company = contact_card_fields(cards[index])
         # sudo: res.partner - an attendant may save a contact the customer shared (this card's fields
         # only) without the general "Contact Creation" right
         partners_sudo = self.env["res.partner"].sudo()

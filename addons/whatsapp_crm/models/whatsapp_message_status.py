@@ -9,6 +9,8 @@ from ..tools.meta_errors import MetaError
 _logger = logging.getLogger(__name__)
 
 STATUS_RETENTION_DAYS = 8
+# Meta adds status values over time (groups, calls, …): longer ones are cut, never refused.
+MAX_STATUS_LENGTH = 64
 
 
 class WhatsAppMessageStatus(models.Model):
@@ -27,8 +29,9 @@ class WhatsAppMessageStatus(models.Model):
 
     account_id = fields.Many2one("whatsapp.account", required=True, index=True, ondelete="cascade")
     wamid = fields.Char(required=True, readonly=True)
-    status = fields.Selection([(status, status.capitalize()) for status in META_STATUSES],
-                              required=True, readonly=True)
+    # Free text, not a selection: a status value Meta adds tomorrow is stored as sent, not dropped.
+    # Only META_STATUSES move a message's state.
+    status = fields.Char(required=True, readonly=True)
     meta_timestamp = fields.Datetime(readonly=True)
     message_id = fields.Many2one("whatsapp.message", index="btree_not_null", ondelete="cascade", readonly=True)
     payload = fields.Json(readonly=True)
@@ -38,17 +41,20 @@ class WhatsAppMessageStatus(models.Model):
 
     @api.model
     def _receive(self, account, event):
-        """Record one status callback; apply it when its message is known."""
-        if event.status not in META_STATUSES:
-            _logger.info("WhatsApp status %r is unknown, ignored", event.status)
-            return self
+        """Record one status callback; apply it when its message is known.
+
+        A value we do not know is stored (and linked to its message) without moving the message.
+        """
+        status_value = event.status[:MAX_STATUS_LENGTH]
+        if status_value not in META_STATUSES:
+            _logger.info("WhatsApp status %r is unknown: stored, not applied", status_value)
         self.env.cr.execute("""
             INSERT INTO whatsapp_message_status (account_id, wamid, status, create_uid, write_uid,
                                                  create_date, write_date)
             VALUES (%s, %s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
             ON CONFLICT (wamid, status) DO NOTHING
             RETURNING id
-        """, [account.id, event.wamid, event.status, self.env.uid, self.env.uid])
+        """, [account.id, event.wamid, status_value, self.env.uid, self.env.uid])
         row = self.env.cr.fetchone()
         if not row:
             return self  # this (wamid, status) was already applied
@@ -62,6 +68,9 @@ class WhatsAppMessageStatus(models.Model):
 
     def _apply_to(self, message):
         for status in self.sorted("id"):
+            if status.status not in META_STATUSES:
+                status.message_id = message  # kept for the record (and the garbage collector)
+                continue
             raw = status.payload if isinstance(status.payload, dict) else {}
             errors = tuple(MetaError.from_dict(error) for error in raw.get("errors") or [] if isinstance(error, dict))
             message._apply_status(

@@ -233,6 +233,100 @@ class TestWebhookPayload(BaseCase):
         self.assertNotIn("onerror", repr(event))
         self.assertNotIn("onmouseover", repr(event))
 
+    # === KINDS OF ISSUE 10.12 === #
+
+    def test_non_digit_numbers_are_refused_not_guessed(self):
+        """'bla' is not a number: the item fails with a reason, it never becomes a partner '+bla'."""
+        for msg, contacts, where in (
+            (message("text", {"body": "x"}, sender="bla"), [], "'from'"),
+            (message("text", {"body": "x"}, sender="+5511999998888"), [], "'from'"),
+            (message("text", {"body": "x"}), [contact(wa_id="55 11 99999-8888")], "wa_id"),
+            (message("text", {"body": "x"}), [contact(wa_id="5511９９９９")], "wa_id"),
+        ):
+            events = list(iter_events(envelope(messages_change([msg], contacts=contacts))))
+            self.assertIsInstance(events[0], MalformedItem, msg)
+            self.assertIn(where, events[0].error)
+            self.assertIn("digits", events[0].error)
+
+    def test_edit_carries_the_new_text_and_its_target(self):
+        edit = self.parse_one(message("edit", {"original_message_id": "wamid.original", "message": {
+            "context": {"id": "M0"}, "type": "image",
+            "image": {"caption": "legenda nova", "mime_type": "image/jpeg", "sha256": "x", "id": "1"}}}))
+        self.assertEqual((edit.type, edit.target_wamid, edit.text, edit.is_change),
+                         ("edit", "wamid.original", "legenda nova", True))
+        self.assertIsNone(edit.media, "an edit does not bring the file again")
+        text_edit = self.parse_one(message("edit", {"original_message_id": "wamid.o2", "message": {
+            "type": "text", "text": {"body": "corrigido"}}}))
+        self.assertEqual(text_edit.text, "corrigido")
+        no_target = list(iter_events(envelope(messages_change([message("edit", {"message": {}})]))))
+        self.assertIsInstance(no_target[0], MalformedItem)
+
+    def test_revoke_points_at_its_target(self):
+        revoke = self.parse_one(message("revoke", {"original_message_id": "wamid.gone"}))
+        self.assertEqual((revoke.type, revoke.target_wamid, revoke.text, revoke.is_change),
+                         ("revoke", "wamid.gone", None, True))
+
+    def test_number_change_in_both_spellings(self):
+        for key in ("wa_id", "new_wa_id"):
+            event = next(iter_events(envelope(messages_change([message("system", {
+                "body": "NAME changed from 5511999998888 to 5511988887777", key: "5511988887777",
+                "type": "user_changed_number"})]))))
+            self.assertEqual((event.wa_id, event.system.kind, event.system.new_wa_id, event.system.number_changed),
+                             (CUSTOMER, "user_changed_number", "5511988887777", True))
+        bad = next(iter_events(envelope(messages_change([message("system", {
+            "wa_id": "NEW_PHONE", "type": "customer_changed_number"})]))))
+        self.assertIsInstance(bad, MalformedItem)
+        identity = self.parse_one(message("system", {"body": "User identity changed",
+                                                     "type": "customer_identity_changed"},
+                                          identity={"acknowledged": True, "hash": "xyz"}))
+        self.assertEqual((identity.system.kind, identity.system.new_wa_id), ("customer_identity_changed", None))
+        bsuid = self.parse_one(message("system", {"user_id": "BR.99887766", "type": "user_changed_user_id"}))
+        self.assertEqual(bsuid.system.new_user_id, "BR.99887766")
+
+    def test_order_items_keep_their_values(self):
+        event = self.parse_one(message("order", {"catalog_id": "354160437058781", "text": "", "product_items": [
+            {"product_retailer_id": "HAMBURGER", "quantity": 3, "item_price": 30, "currency": "BRL"},
+            {"product_retailer_id": "SODA", "quantity": "2", "item_price": "10.5", "currency": "BRL"}]}))
+        self.assertEqual(event.order.catalog_id, "354160437058781")
+        self.assertEqual([(i.product_retailer_id, i.quantity, i.item_price) for i in event.order.items],
+                         [("HAMBURGER", "3", "30"), ("SODA", "2", "10.5")])
+        self.assertIsNone(event.text)
+
+    def test_flow_reply_fields_without_the_token(self):
+        event = self.parse_one(message("interactive", {"type": "nfm_reply", "nfm_reply": {
+            "name": "flow", "body": "Sent",
+            "response_json": json.dumps({"flow_token": "secret", "rating": "4", "days": ["seg", "ter"]})}}))
+        self.assertEqual(event.flow_reply.fields, (("rating", "4"), ("days", '["seg", "ter"]')))
+        broken = self.parse_one(message("interactive", {"type": "nfm_reply", "nfm_reply": {
+            "name": "flow", "response_json": "{not json"}}))
+        self.assertEqual((broken.flow_reply.fields, broken.flow_reply.response_json), ((), "{not json"))
+        deep = self.parse_one(message("interactive", {"type": "nfm_reply", "nfm_reply": {
+            "response_json": "[" * 100000 + "]" * 100000}}))
+        self.assertEqual(deep.flow_reply.fields, (), "a hostile answer is kept as text, never parsed")
+
+    def test_group_forwarded_and_product_markers(self):
+        event = self.parse_one(message("text", {"body": "oi grupo"}, group_id="Y2FwaV9ncm91cDox",
+                                       context={"frequently_forwarded": True, "forwarded": True,
+                                                "referred_product": {"catalog_id": "C1", "product_retailer_id": "SKU"}}))
+        self.assertEqual((event.group_id, event.forwarded, event.frequently_forwarded, event.referred_product),
+                         ("Y2FwaV9ncm91cDox", True, True, ("C1", "SKU")))
+
+    def test_welcome_and_unsupported_kinds(self):
+        welcome = self.parse_one({"from": CUSTOMER, "id": "wamid.w", "timestamp": TS, "type": "request_welcome"})
+        self.assertEqual((welcome.type, welcome.text, welcome.data), ("request_welcome", None, {}))
+        poll = self.parse_one(message("unsupported", {"type": "poll"}))
+        self.assertEqual(poll.unsupported_type, "poll")
+        old = self.parse_one(message("unknown", None, errors=[{"code": 501, "title": "Unknown message type",
+                                                               "details": "Message type is not currently supported"}]))
+        self.assertEqual((old.type, old.unsupported_type, old.errors[0].code), ("unknown", None, 501))
+
+    def test_a_stored_message_parses_like_the_webhook(self):
+        msg = message("image", {"caption": "c", "id": "9", "mime_type": "image/png"})
+        stored = webhook_payload.parse_stored_message(msg, PHONE_NUMBER_ID)
+        self.assertEqual((stored.type, stored.text, stored.media.media_id, stored.wa_id), ("image", "c", "9", CUSTOMER))
+        with self.assertRaises(ValueError):
+            webhook_payload.parse_stored_message({"id": "x", "type": "text"})
+
     # === STATUSES, ERRORS, OTHER FIELDS === #
 
     def test_status_with_pricing(self):

@@ -18,6 +18,8 @@ import unicodedata
 
 import magic
 
+from .webhook_payload import MEDIA_KINDS as KINDS
+
 MIB = 1024 * 1024
 # Meta: image 5 MB, audio and video 16 MB, document 100 MB, sticker 100 KB static / 500 KB animated
 # (the animated flag is the sender's word: one cap for both).
@@ -28,7 +30,6 @@ SIZE_CAPS = {
     "video": 16 * MIB,
     "document": 100 * MIB,
 }
-KINDS = tuple(SIZE_CAPS)
 # How many leading bytes libmagic needs to recognise every type we accept.
 SNIFF_BYTES = 8192
 

@@ -18,6 +18,7 @@ escaping belongs to the rendering layer.
 """
 
 import datetime
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -29,15 +30,31 @@ from .meta_errors import MetaError
 WHATSAPP_OBJECT = "whatsapp_business_account"
 FIELD_MESSAGES = "messages"
 
+# ------------------------------------------------------------
+# Message kinds: the one home of their names (models, media rules and rendering import them)
+# ------------------------------------------------------------
+
 # Types whose sub-object is ``{id, mime_type, sha256, caption?, filename?, voice?, animated?}``.
-MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker"})
+MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
+MEDIA_TYPES = frozenset(MEDIA_KINDS)
 # Known types whose sub-object is a list (vCards); every other known type carries an object.
 LIST_TYPES = frozenset({"contacts"})
-OBJECT_TYPES = MEDIA_TYPES | {
+# ``edit`` and ``revoke`` change an earlier message (``original_message_id``) instead of adding one.
+EDIT, REVOKE = "edit", "revoke"
+CHANGE_KINDS = frozenset({EDIT, REVOKE})
+OBJECT_TYPES = MEDIA_TYPES | CHANGE_KINDS | {
     "text", "location", "interactive", "button", "reaction", "order", "system", "unsupported",
-    "request_welcome", "edit", "revoke",
+    "request_welcome",
 }
+# ``unknown`` is what older payloads call ``unsupported`` (error 131051 / 501).
+UNSUPPORTED_KINDS = frozenset({"unsupported", "unknown"})
 INTERACTIVE_REPLY_TYPES = frozenset({"button_reply", "list_reply"})
+FLOW_REPLY = "nfm_reply"
+# ``system`` notices: the customer's number (or BSUID) changed; the identity key changed.
+NUMBER_CHANGED = frozenset({"user_changed_number", "customer_changed_number"})
+USER_ID_CHANGED = "user_changed_user_id"
+# A Flow's answer is a JSON string: bounded, so a hostile one cannot cost more than a small parse.
+MAX_FLOW_RESPONSE_CHARS = 20000
 
 # Last second a ``datetime`` can represent (9999-12-31T23:59:59Z).
 _MAX_UNIX_SECONDS = 253402300799
@@ -47,6 +64,8 @@ _TIMESTAMP_RE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?")
 # "BR.1502576394655843", parent ids "US.ENT.1181…": two-letter country, then dot-separated alnum.
 _BSUID_RE = re.compile(r"[A-Z]{2}(\.[A-Za-z0-9]+){1,3}")
 _LABEL_RE = re.compile(r"[^a-z0-9_]")
+# Any BSUID-like id Meta may send in ``user_id`` (kept verbatim): bounded, no spaces or markup.
+_USER_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
 class PayloadError(ValueError):
@@ -71,6 +90,59 @@ class MediaRef:
 
 
 @dataclass(frozen=True)
+class OrderItem:
+    """One line of a catalog order. Quantities and prices are kept as Meta wrote them (numbers or strings)."""
+
+    product_retailer_id: str | None
+    quantity: str | None
+    item_price: str | None
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class Order:
+    """``order``: what the customer put in the cart from the business's catalog."""
+
+    catalog_id: str | None
+    text: str | None
+    items: tuple[OrderItem, ...]
+
+
+@dataclass(frozen=True)
+class FlowReply:
+    """``interactive.nfm_reply``: the answers of a WhatsApp Flow the customer completed.
+
+    ``fields`` are the response's top-level keys and values as text, in Meta's order, without the
+    ``flow_token`` (our own correlation id, nothing the customer wrote); ``response_json`` is kept
+    verbatim when it is not a JSON object (``fields`` is then empty).
+    """
+
+    name: str | None
+    body: str | None
+    fields: tuple[tuple[str, str], ...]
+    response_json: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class SystemNotice:
+    """``system``: WhatsApp tells the business something about the customer's account.
+
+    ``user_changed_number`` / ``customer_changed_number`` carry the new number (``wa_id``, older
+    payloads ``new_wa_id``); ``user_changed_user_id`` the new BSUID; ``customer_identity_changed``
+    only says the security code changed.
+    """
+
+    kind: str
+    body: str | None = field(repr=False)
+    new_wa_id: str | None
+    new_user_id: str | None
+
+    @property
+    def number_changed(self):
+        return self.kind in NUMBER_CHANGED
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """One ``messages[]`` item: something a customer sent (or did, for reactions)."""
 
@@ -91,6 +163,19 @@ class InboundMessage:
     referral: dict | None = field(repr=False)
     errors: tuple[MetaError, ...] = ()
     raw: dict | None = field(default=None, repr=False)
+    frequently_forwarded: bool = False  # forwarded more than five times (``forwarded`` is then true too)
+    group_id: str | None = None          # sent in a WhatsApp group, not in the one-to-one chat
+    target_wamid: str | None = None      # edit / revoke: the earlier message they change
+    referred_product: tuple[str | None, str | None] | None = None  # (catalog_id, product_retailer_id)
+    order: Order | None = field(default=None, repr=False)
+    flow_reply: FlowReply | None = field(default=None, repr=False)
+    system: SystemNotice | None = field(default=None, repr=False)
+    unsupported_type: str | None = None  # what WhatsApp could not deliver (e.g. "poll")
+
+    @property
+    def is_change(self):
+        """Whether this event changes an earlier message (edit, revoke) rather than adding one."""
+        return self.type in CHANGE_KINDS
 
 
 @dataclass(frozen=True)
@@ -190,7 +275,34 @@ def _opt_id(value):
 
 def _is_phone_digits(value):
     # str.isdigit() alone accepts "²" and Arabic-Indic digits.
-    return bool(value) and value.isascii() and value.isdigit()
+    return bool(value) and value.isascii() and value.isdigit() and len(value) <= 20
+
+
+def _opt_phone(obj, key, where):
+    """A phone number in Meta's digits form, or ``None``; anything else is refused, never guessed."""
+    value = _opt_str(obj, key)
+    if value is None:
+        return None
+    if not _is_phone_digits(value):
+        raise _Malformed(f"'{where}' is not a phone number (Meta sends digits only)")
+    return value
+
+
+def _opt_user_id(obj, key):
+    value = _opt_str(obj, key)
+    if value is not None and not _USER_ID_RE.fullmatch(value):
+        raise _Malformed(f"'{key}' is not a WhatsApp user id")
+    return value or None
+
+
+def _opt_scalar(obj, key):
+    """Numbers Meta sometimes writes as strings (quantities, prices): kept as text."""
+    value = obj.get(key)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise _Malformed(f"'{key}' is {type(value).__name__}, expected a number or a string")
 
 
 def parse_timestamp(value):
@@ -261,7 +373,83 @@ def _message_text(msg_type, sub):
         return None  # nfm_reply (Flows) and future kinds carry data, not text
     if msg_type == "button":
         return _opt_str(sub, "text")
+    if msg_type == "order":
+        return _opt_str(sub, "text") or None  # the note sent with the cart ("" when none)
+    if msg_type == EDIT:
+        # The new version of the message: its text, or its caption for media.
+        new = _opt_dict(sub, "message") or {}
+        new_type = _opt_str(new, "type")
+        return _message_text(new_type, new.get(new_type)) if new_type not in (None, EDIT) else None
     return None
+
+
+def _parse_order(sub):
+    items = sub.get("product_items")
+    if items is None:
+        items = []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise _Malformed("'order.product_items' is not a list of objects")
+    return Order(
+        catalog_id=_opt_id(sub.get("catalog_id")),
+        text=_opt_str(sub, "text") or None,
+        items=tuple(
+            OrderItem(
+                product_retailer_id=_opt_scalar(item, "product_retailer_id"),
+                quantity=_opt_scalar(item, "quantity"),
+                item_price=_opt_scalar(item, "item_price"),
+                currency=_opt_str(item, "currency"),
+            ) for item in items
+        ),
+    )
+
+
+def _flow_value(value):
+    if isinstance(value, str):
+        return value
+    # Nested answers (lists, objects) read as compact JSON: still text, still escaped when shown.
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _parse_flow_reply(reply):
+    raw = reply.get("response_json")
+    fields = ()
+    if isinstance(raw, str) and len(raw) <= MAX_FLOW_RESPONSE_CHARS:
+        try:
+            answers = json.loads(raw)
+        except (ValueError, RecursionError):
+            answers = None
+        if isinstance(answers, dict):
+            fields = tuple((str(key), _flow_value(value)) for key, value in answers.items() if key != "flow_token")
+    elif isinstance(raw, dict):  # a relay that already decoded it
+        fields = tuple((str(key), _flow_value(value)) for key, value in raw.items() if key != "flow_token")
+        raw = None
+    elif raw is not None and not isinstance(raw, str):
+        raise _Malformed("'nfm_reply.response_json' is not a string")
+    return FlowReply(
+        name=_opt_str(reply, "name"),
+        body=_opt_str(reply, "body"),
+        fields=fields,
+        response_json=raw if not fields else None,
+    )
+
+
+def _parse_system(sub):
+    kind = _opt_str(sub, "type") or "unknown"
+    new_wa_id = new_user_id = None
+    if kind in NUMBER_CHANGED:
+        # Meta's current payloads say "wa_id"; older ones (and several libraries' fixtures) "new_wa_id".
+        key = "wa_id" if sub.get("wa_id") is not None else "new_wa_id"
+        new_wa_id = _opt_phone(sub, key, f"system.{key}")
+    elif kind == USER_ID_CHANGED:
+        new_user_id = _opt_user_id(sub, "user_id")
+    return SystemNotice(kind=kind, body=_opt_str(sub, "body"), new_wa_id=new_wa_id, new_user_id=new_user_id)
+
+
+def _referred_product(context):
+    product = _opt_dict(context, "referred_product")
+    if not product:
+        return None
+    return (_opt_id(product.get("catalog_id")), _opt_scalar(product, "product_retailer_id"))
 
 
 def _media_ref(msg_type, sub):
@@ -281,25 +469,40 @@ def _media_ref(msg_type, sub):
     )
 
 
+def _parse_sender(msg, ctx, group_id):
+    """``(wa_id, user_id, profile_name)`` of a message's sender.
+
+    ``from`` is the customer's phone number (digits) or, for username-only users, their BSUID;
+    ``contacts[].wa_id`` must be digits too. A value that is neither is refused: guessing would turn
+    ``"bla"`` into a partner ``+bla``.
+    """
+    sender = _opt_str(msg, "from")
+    from_user_id = _opt_user_id(msg, "from_user_id")
+    if sender is not None and not (_is_phone_digits(sender) or _BSUID_RE.fullmatch(sender)):
+        if not group_id:
+            raise _Malformed("'from' is neither a phone number (digits only) nor a WhatsApp user id")
+        sender = None  # group participants are never made into partners: nothing to guess from
+    contact = _match_contact(ctx.contacts, sender, from_user_id) or {}
+    wa_id = _opt_phone(contact, "wa_id", "contacts[].wa_id")
+    if not wa_id and sender and _is_phone_digits(sender):
+        wa_id = sender
+    user_id = _opt_user_id(contact, "user_id") or from_user_id
+    if not user_id and sender and _BSUID_RE.fullmatch(sender):
+        user_id = sender  # username-only users: "from" carries the BSUID
+    if not wa_id and not user_id and not group_id:
+        raise _Malformed("message has no sender (no wa_id, phone 'from' or user_id)")
+    profile = _opt_dict(contact, "profile") or {}
+    return wa_id, user_id, _opt_str(profile, "name")
+
+
 def _parse_message(msg, ctx):
     if not isinstance(msg, dict):
         raise _Malformed(f"message is {type(msg).__name__}, expected an object")
     wamid = _req_str(msg, "id")
     # An unknown or missing type still becomes a message: customers see a placeholder, not silence.
     msg_type = _opt_str(msg, "type") or "unknown"
-    sender = _opt_str(msg, "from")
-    from_user_id = _opt_str(msg, "from_user_id")
-
-    contact = _match_contact(ctx.contacts, sender, from_user_id) or {}
-    wa_id = _opt_str(contact, "wa_id")
-    if not wa_id and _is_phone_digits(sender):
-        wa_id = sender
-    user_id = _opt_str(contact, "user_id") or from_user_id
-    if not user_id and sender and _BSUID_RE.fullmatch(sender):
-        user_id = sender  # username-only users: "from" carries the BSUID
-    if not wa_id and not user_id:
-        raise _Malformed("message has no sender (no wa_id, phone 'from' or user_id)")
-    profile = _opt_dict(contact, "profile") or {}
+    group_id = _opt_id(msg.get("group_id"))
+    wa_id, user_id, profile_name = _parse_sender(msg, ctx, group_id)
 
     context = _opt_dict(msg, "context") or {}
     sub = msg.get(msg_type)
@@ -308,6 +511,7 @@ def _parse_message(msg, ctx):
     if msg_type in OBJECT_TYPES and sub is not None and not isinstance(sub, dict):
         raise _Malformed(f"'{msg_type}' is {type(sub).__name__}, expected an object")
 
+    details = {}
     if msg_type == "reaction":
         sub = sub or {}
         reacted_wamid = _req_str(sub, "message_id")
@@ -317,6 +521,16 @@ def _parse_message(msg, ctx):
         data = [] if msg_type in LIST_TYPES else {}
     else:
         data = sub
+    if msg_type in CHANGE_KINDS:
+        details["target_wamid"] = _req_str(data, "original_message_id")
+    elif msg_type == "order":
+        details["order"] = _parse_order(data)
+    elif msg_type == "system":
+        details["system"] = _parse_system(data)
+    elif msg_type in UNSUPPORTED_KINDS:
+        details["unsupported_type"] = _opt_str(data, "type") if isinstance(data, dict) else None
+    elif msg_type == "interactive" and data.get("type") == FLOW_REPLY:
+        details["flow_reply"] = _parse_flow_reply(_opt_dict(data, FLOW_REPLY) or {})
 
     return InboundMessage(
         phone_number_id=ctx.phone_number_id,
@@ -325,7 +539,7 @@ def _parse_message(msg, ctx):
         wamid=wamid,
         wa_id=wa_id,
         user_id=user_id,
-        profile_name=_opt_str(profile, "name"),
+        profile_name=profile_name,
         timestamp=parse_timestamp(msg.get("timestamp")),
         type=msg_type,
         context_wamid=_opt_str(context, "id"),
@@ -336,7 +550,27 @@ def _parse_message(msg, ctx):
         referral=_opt_dict(msg, "referral"),
         errors=_parse_errors(msg),
         raw=msg,
+        frequently_forwarded=context.get("frequently_forwarded") is True,
+        group_id=group_id,
+        referred_product=_referred_product(context),
+        **details,
     )
+
+
+def parse_stored_message(msg, phone_number_id=None):
+    """Parse one ``messages[]`` item kept from an earlier webhook (``whatsapp.message.payload``).
+
+    The same parser as :func:`iter_events`, without the envelope: rendering a message again (its
+    file arrived, the customer edited or deleted it) reads the event, never the raw dict.
+
+    :raise ValueError: if the item cannot be parsed (it was stored, so it parsed once)
+    """
+    ctx = _ChangeContext(phone_number_id=phone_number_id or "", display_phone_number=None, waba_id=None,
+                         contacts=())
+    try:
+        return _parse_message(msg, ctx)
+    except _Malformed as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _parse_status(status, ctx):

@@ -1,0 +1,141 @@
+"""One person, one partner (issue 10.11), with real parallel transactions.
+
+Each worker below is a real PostgreSQL transaction of its own (REPEATABLE READ, as every Odoo
+cursor), committed for real, the way two inbox workers (or two jobs) run side by side. The test
+transaction itself never sees their work: every check reads through a fresh cursor, and the
+partners they made are deleted at the end.
+"""
+import random
+import threading
+from contextlib import contextmanager
+
+from odoo import api
+from odoo.sql_db import db_connect
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.whatsapp_crm.models import res_partner
+
+# Missing on code that predates the fix: the tests then show what happens without it.
+IdentityRace = getattr(res_partner, "WhatsAppIdentityRace", None) or type("NoIdentityRace", (Exception,), {})
+MAX_RETRIES = 10
+
+
+@tagged("post_install", "-at_install", "whatsapp_crm")
+class TestIdentityConcurrency(TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.uid_processing = cls.env.ref("whatsapp_crm.user_whatsapp_processing").id
+        cls.dbname = cls.env.cr.dbname
+
+    def setUp(self):
+        super().setUp()
+        suffix = "".join(random.choices("0123456789", k=8))
+        self.wa_id = f"55119{suffix}"           # a Brazilian mobile, 13 digits (with the 9th digit)
+        self.user_id = f"BR.{suffix}77"
+        self.addCleanup(self.delete_partners)
+
+    @contextmanager
+    def worker(self):
+        """One real transaction, as an inbox worker has (rolled back unless committed)."""
+        cr = db_connect(self.dbname).cursor()
+        try:
+            yield cr, api.Environment(cr, self.uid_processing, {})
+        finally:
+            cr.close()
+
+    def resolve(self, wa_id, user_id, snapshot_taken=None, barrier=None):
+        """Run the lookup the way the pipeline does: retried in a new transaction after a race."""
+        for attempt in range(MAX_RETRIES):
+            with self.worker() as (cr, env):
+                cr.execute("SELECT 1")  # the worker's snapshot: its batch started before the others committed
+                if snapshot_taken and attempt == 0:
+                    snapshot_taken()
+                if barrier and attempt == 0:
+                    barrier.wait(timeout=30)
+                try:
+                    partner = env["res.partner"]._whatsapp_find_or_create(wa_id, user_id, "Maria Souza")
+                    cr.commit()
+                    return partner.id
+                except IdentityRace:
+                    cr.rollback()
+        raise AssertionError(f"no result after {MAX_RETRIES} attempts")
+
+    def owners(self):
+        """Partner ids holding the number, and those holding the BSUID (committed state)."""
+        with self.worker() as (cr, _env):
+            cr.execute("SELECT id FROM res_partner WHERE whatsapp_wa_id = %s ORDER BY id", [self.wa_id])
+            by_phone = [row[0] for row in cr.fetchall()]
+            cr.execute("SELECT id FROM res_partner WHERE whatsapp_user_id = %s ORDER BY id", [self.user_id])
+            by_user = [row[0] for row in cr.fetchall()]
+        return by_phone, by_user
+
+    def delete_partners(self):
+        with self.worker() as (cr, env):
+            env["res.partner"].sudo().with_context(active_test=False).search([
+                "|", ("whatsapp_wa_id", "=", self.wa_id), ("whatsapp_user_id", "=", self.user_id)]).unlink()
+            cr.commit()
+
+    def assertOnePartner(self):
+        by_phone, by_user = self.owners()
+        self.assertEqual(len(by_phone), 1, f"partners sharing the number: {by_phone}")
+        self.assertEqual(by_phone, by_user, "the number and the BSUID are one person, one partner")
+
+    # ------------------------------------------------------------
+
+    def test_a_partner_committed_after_our_snapshot_is_found_not_duplicated(self):
+        """Worker B's batch started before worker A created the partner: B's lookup cannot see it.
+        Today B creates a second partner with the same BSUID."""
+        with self.worker() as (cr_b, env_b):
+            cr_b.execute("SELECT 1")  # B's snapshot
+            self.resolve(self.wa_id, self.user_id)  # A: phone and BSUID, committed
+            with self.assertRaises(IdentityRace):
+                env_b["res.partner"]._whatsapp_find_or_create(None, self.user_id, "Maria Souza")
+                cr_b.commit()
+        self.resolve(None, self.user_id)  # B's item, run again
+        self.assertOnePartner()
+
+    def test_the_same_number_from_two_workers_is_one_partner(self):
+        with self.worker() as (cr_b, env_b):
+            cr_b.execute("SELECT 1")
+            self.resolve(self.wa_id, None)
+            with self.assertRaises(IdentityRace):
+                env_b["res.partner"]._whatsapp_find_or_create(self.wa_id, None, "Maria Souza")
+                cr_b.commit()
+        by_phone, _by_user = self.owners()
+        self.assertEqual(len(by_phone), 1)
+
+    def test_parallel_workers_with_either_identifier_end_as_one_partner(self):
+        """Six workers start together, each with one customer event: by number, by BSUID, by both."""
+        events = [(self.wa_id, None), (None, self.user_id), (self.wa_id, self.user_id)] * 2
+        barrier = threading.Barrier(len(events))
+        errors = []
+
+        def work(wa_id, user_id):
+            try:
+                self.resolve(wa_id, user_id, barrier=barrier)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=work, args=event) for event in events]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertFalse(errors)
+        self.assertOnePartner()
+
+    def test_identifiers_known_by_two_partners_end_on_the_phone_partner(self):
+        """BSUID-only first, phone-only second (two partners: nothing tells us they are one person),
+        then an event with both: from then on the BSUID belongs to the phone's partner."""
+        bsuid_partner = self.resolve(None, self.user_id)
+        phone_partner = self.resolve(self.wa_id, None)
+        self.assertNotEqual(bsuid_partner, phone_partner)
+        self.assertEqual(self.resolve(self.wa_id, self.user_id), phone_partner)
+        self.assertOnePartner()
+        self.assertEqual(self.resolve(None, self.user_id), phone_partner)
+
+    def test_a_number_that_is_not_digits_is_refused(self):
+        with self.worker() as (_cr, env), self.assertRaises(ValueError):
+            env["res.partner"]._whatsapp_find_or_create("bla", None, "X")
