@@ -9,6 +9,7 @@ from . import test_media_download
 from . import test_media_s3
 from . import test_media_tools
 from . import test_outbound
+from . import test_replay
 from . import test_tools_graph_api
 from . import test_tools_inbound_render
 from . import test_tools_meta_errors

@@ -182,6 +182,9 @@ class TestWebhookPayload(BaseCase):
         self.assertEqual((event.type, event.data, event.text, event.media), ("hologram", {"id": "h1", "depth": 3}, None, None))
         untyped = self.parse_one({"from": CUSTOMER, "id": "wamid.untyped", "timestamp": TS})
         self.assertEqual((untyped.type, untyped.data), ("unknown", {}))
+        located = self.parse_one({"from": CUSTOMER, "id": "wamid.loc", "timestamp": TS,
+                                  "location": {"latitude": 1.5, "longitude": 2.5}})
+        self.assertEqual(located.type, "location", "a missing type is read from the one content key")
 
     def test_reply_context_and_forwarding(self):
         reply = self.parse_one(message("text", {"body": "isso"}, context={"from": DISPLAY_NUMBER, "id": "wamid.quoted"}))

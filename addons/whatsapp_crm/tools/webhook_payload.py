@@ -469,6 +469,12 @@ def _media_ref(msg_type, sub):
     )
 
 
+def _infer_type(msg):
+    """A message without ``type`` (seen in relays' and libraries' payloads) whose content says what it is."""
+    kinds = [key for key in msg if key in OBJECT_TYPES or key in LIST_TYPES]
+    return kinds[0] if len(kinds) == 1 else "unknown"
+
+
 def _parse_sender(msg, ctx, group_id):
     """``(wa_id, user_id, profile_name)`` of a message's sender.
 
@@ -500,7 +506,7 @@ def _parse_message(msg, ctx):
         raise _Malformed(f"message is {type(msg).__name__}, expected an object")
     wamid = _req_str(msg, "id")
     # An unknown or missing type still becomes a message: customers see a placeholder, not silence.
-    msg_type = _opt_str(msg, "type") or "unknown"
+    msg_type = _opt_str(msg, "type") or _infer_type(msg)
     group_id = _opt_id(msg.get("group_id"))
     wa_id, user_id, profile_name = _parse_sender(msg, ctx, group_id)
 
