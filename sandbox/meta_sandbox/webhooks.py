@@ -320,9 +320,10 @@ def order_message(sender, items, catalog_id="354160437058781", text="", **option
                            sender=sender, **options)
 
 
-def flow_reply_message(sender, response, name="flow", body="Sent", flow_token="unused", **options):
-    """The customer completed a WhatsApp Flow: the answers come as a JSON *string* (``response_json``)."""
-    response_json = json.dumps({**response, "flow_token": flow_token}, ensure_ascii=False)
+def flow_reply_message(sender, response, name="flow", body="Sent", flow_token=None, **options):
+    """The customer completed a WhatsApp Flow: the answers come as a JSON *string* (``response_json``), with the
+    ``flow_token`` the business sent the Flow with (Meta's examples: "unused")."""
+    response_json = json.dumps({**response, "flow_token": flow_token or "unused"}, ensure_ascii=False)
     return inbound_message("interactive", {"type": "nfm_reply", "nfm_reply": {
         "response_json": response_json, "body": body, "name": name}}, sender=sender, **options)
 

@@ -64,7 +64,7 @@ class WhatsAppMessage(models.Model):
     meta_timestamp = fields.Datetime(readonly=True, help="When Meta says the customer sent it.")
     reply_to_wamid = fields.Char(readonly=True)
     target_wamid = fields.Char(
-        readonly=True, index="btree_not_null",
+        "Changed Message ID", readonly=True, index="btree_not_null",
         help="Edits and deletions by the customer: the message they change.")
     payload = fields.Json(readonly=True, help="The message as Meta sent it (inbound only).")
     media_ids = fields.One2many("whatsapp.media", "message_id", "Media")  # at most one (unique index)

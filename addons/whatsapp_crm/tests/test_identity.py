@@ -38,7 +38,8 @@ class TestIdentityConcurrency(TransactionCase):
 
     @contextmanager
     def worker(self):
-        """One real transaction, as an inbox worker has (rolled back unless committed)."""
+        """One real transaction, as an inbox worker has (rolled back unless committed). Committing it
+        is the point of these tests: it is another worker, never the test transaction."""
         cr = db_connect(self.dbname).cursor()
         try:
             yield cr, api.Environment(cr, self.uid_processing, {})
@@ -56,7 +57,7 @@ class TestIdentityConcurrency(TransactionCase):
                     barrier.wait(timeout=30)
                 try:
                     partner = env["res.partner"]._whatsapp_find_or_create(wa_id, user_id, "Maria Souza")
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit
                     return partner.id
                 except IdentityRace:
                     cr.rollback()
@@ -75,7 +76,7 @@ class TestIdentityConcurrency(TransactionCase):
         with self.worker() as (cr, env):
             env["res.partner"].sudo().with_context(active_test=False).search([
                 "|", ("whatsapp_wa_id", "=", self.wa_id), ("whatsapp_user_id", "=", self.user_id)]).unlink()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
 
     def assertOnePartner(self):
         by_phone, by_user = self.owners()

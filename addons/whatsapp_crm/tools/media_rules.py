@@ -18,8 +18,6 @@ import unicodedata
 
 import magic
 
-from .webhook_payload import MEDIA_KINDS as KINDS
-
 MIB = 1024 * 1024
 # Meta: image 5 MB, audio and video 16 MB, document 100 MB, sticker 100 KB static / 500 KB animated
 # (the animated flag is the sender's word: one cap for both).
