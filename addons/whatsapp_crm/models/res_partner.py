@@ -131,6 +131,9 @@ class ResPartner(models.Model):
             updates["whatsapp_user_id"] = user_id
         if canonical and not partner.whatsapp_wa_id:
             updates["whatsapp_wa_id"] = canonical
+        elif canonical and not by_phone and self._whatsapp_e164(partner.whatsapp_wa_id) != e164:
+            # The BSUID's person writes from another number now (no partner holds it): follow them.
+            updates["whatsapp_wa_id"] = canonical
         if name and partner.whatsapp_profile_name != name:
             updates["whatsapp_profile_name"] = name
         if updates:

@@ -207,8 +207,11 @@ class WhatsAppMessage(models.Model):
         self.ensure_one()
         if not isinstance(self.payload, dict):
             return None
+        partner = self.partner_id
+        sender = {key: value for key, value in (("wa_id", partner.whatsapp_wa_id),
+                                                ("user_id", partner.whatsapp_user_id)) if value}
         try:
-            return parse_stored_message(self.payload, self.account_id.phone_number_id)
+            return parse_stored_message(self.payload, self.account_id.phone_number_id, [sender] if sender else ())
         except ValueError:
             return None
 
@@ -217,8 +220,9 @@ class WhatsAppMessage(models.Model):
         self.ensure_one()
         media = media if media is not None else self.media_ids[:1]
         reasons = dict(media._fields["failure_reason"]._description_selection(self.env)) if media else {}
-        changes = self.search([("target_wamid", "=", self.wamid), ("direction", "=", "in"),
-                               ("partner_id", "=", self.partner_id.id)]) if self.wamid else self
+        # Only the author may change a message (a forged edit naming someone else's wamid changes nothing).
+        changes = self.search([("target_wamid", "=", self.wamid), ("direction", "=", "in")]).filtered(
+            lambda change: change.partner_id == self.partner_id) if self.wamid else self
         changes = changes.sorted(lambda change: (change.meta_timestamp or change.create_date, change.id))
         revisions = tuple(
             (event.text or "") for event in (change._whatsapp_event() for change in changes

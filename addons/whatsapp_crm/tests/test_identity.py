@@ -137,6 +137,14 @@ class TestIdentityConcurrency(TransactionCase):
         self.assertOnePartner()
         self.assertEqual(self.resolve(None, self.user_id), phone_partner)
 
+    def test_a_bsuid_seen_with_a_new_number_follows_it(self):
+        partner = self.resolve(self.wa_id, self.user_id)
+        new_number = self.wa_id[:-1] + str((int(self.wa_id[-1]) + 1) % 10)
+        self.assertEqual(self.resolve(new_number, self.user_id), partner)
+        with self.worker() as (cr, _env):
+            cr.execute("SELECT whatsapp_wa_id FROM res_partner WHERE id = %s", [partner])
+            self.assertEqual(cr.fetchone()[0], new_number)
+
     def test_a_number_that_is_not_digits_is_refused(self):
         with self.worker() as (_cr, env), self.assertRaises(ValueError):
             env["res.partner"]._whatsapp_find_or_create("bla", None, "X")

@@ -563,16 +563,18 @@ def _parse_message(msg, ctx):
     )
 
 
-def parse_stored_message(msg, phone_number_id=None):
+def parse_stored_message(msg, phone_number_id=None, contacts=()):
     """Parse one ``messages[]`` item kept from an earlier webhook (``whatsapp.message.payload``).
 
     The same parser as :func:`iter_events`, without the envelope: rendering a message again (its
     file arrived, the customer edited or deleted it) reads the event, never the raw dict.
 
+    :param contacts: ``contacts[]`` entries standing for the envelope's (the sender's identifiers,
+        for items whose ``from`` was absent)
     :raise ValueError: if the item cannot be parsed (it was stored, so it parsed once)
     """
     ctx = _ChangeContext(phone_number_id=phone_number_id or "", display_phone_number=None, waba_id=None,
-                         contacts=())
+                         contacts=tuple(contacts))
     try:
         return _parse_message(msg, ctx)
     except _Malformed as exc:

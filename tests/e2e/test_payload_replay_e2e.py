@@ -1,0 +1,38 @@
+"""The third-party payload replay (addons/whatsapp_crm/tests/payloads) against a real server: every
+fixture POSTed twice by 8 parallel clients while processing is held, then drained by the server's
+own workers in parallel; the outcome is checked from the tables (check_replay).
+
+Extending it to "no customer split over two workers" once processing runs on a job engine: collect,
+per person returned by check_replay, the jobs that processed their events (the engine's job table:
+start/end time and worker) and assert that no two of them overlap.
+"""
+import unittest
+
+import pytest
+from harness import ACCOUNT, Stack, run_clients, wait_until
+
+from odoo.addons.whatsapp_crm.tests.payloads import check_replay, load_payloads
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with Stack("threaded", label="replay") as running:
+        yield running
+
+
+def test_third_party_payloads_under_parallel_workers(stack):
+    payloads = load_payloads()
+    bodies = [payload.encoded(ACCOUNT["phone_number_id"]) for payload in payloads]
+    jobs = [lambda client, body=body: client.post(body)[0] for body in bodies + bodies[::-1]]
+    with stack.probe.cron_held():  # a backlog, so that the workers take it in parallel
+        results, errors = run_clients(stack.server, jobs, threads=8)
+    assert not errors
+    assert set(results) == {200}
+    # Any POST wakes the workers (an idle threaded server polls only every minute).
+    assert stack.post(stack.customer("5511900000000", "Nudge").text("replay nudge", send=False).payload) == 200
+    # A customer whose identity another worker was recording is retried (backoff: ~10 s).
+    wait_until(lambda: stack.probe.inbox_due() == 0, 180, message="inbox drained",
+               on_timeout=lambda: str(stack.probe.inbox_states()))
+    stack.probe.wait_quiet()
+    people = check_replay(unittest.TestCase(), stack.probe.rows, payloads, ACCOUNT["phone_number_id"], rounds=2)
+    assert len(people) >= 8
