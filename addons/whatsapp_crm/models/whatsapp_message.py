@@ -164,8 +164,8 @@ class WhatsAppMessage(models.Model):
         if number_change:
             partner._whatsapp_change_number(number_change)
         parent = self.search([("wamid", "=", event.context_wamid)], limit=1) if event.context_wamid else self
-        # sudo: discuss.channel - the processing user posts for the customer (or WhatsApp) in the
-        # conversation it opened; notices are never sent to the customer (only comments are)
+        # sudo: discuss.channel - WhatsApp's notices are written by the system, as every notice of a
+        # conversation is (_whatsapp_post_notice); never sent to the customer (only comments are)
         poster = channel.sudo() if notice else channel
         mail_message = poster.with_context(whatsapp_inbound=True).message_post(
             author_id=partner.id,
