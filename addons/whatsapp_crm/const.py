@@ -15,6 +15,16 @@ OUTBOUND_STATE_RANK = {
 }
 META_STATUSES = ("sent", "delivered", "read", "played", "failed")
 
+# Who does what (security/whatsapp_crm_groups.xml): attendants read and answer conversations,
+# managers also reassign anyone's; the processing group is the technical user that runs the jobs.
+ATTENDANT_GROUP = "whatsapp_crm.group_whatsapp_attendant"
+MANAGER_GROUP = "whatsapp_crm.group_whatsapp_manager"
+PROCESSING_GROUP = "whatsapp_crm.group_whatsapp_processing"
+# Field groups: what only administrators read (storage keys, Meta's ids, raw payloads and errors) and
+# what managers read too (Meta's pricing); the processing user writes both.
+ADMIN_AND_PROCESSING = f"base.group_system,{PROCESSING_GROUP}"
+MANAGERS_AND_PROCESSING = f"{MANAGER_GROUP},{PROCESSING_GROUP}"
+
 # What an attendant reads under a failed message, by Meta error category (tools/meta_errors.py).
 FAILURE_EXPLANATIONS = {
     "auth": _lt("WhatsApp refused our credentials. An administrator must check the account's access token."),

@@ -7,6 +7,7 @@ from . import discuss_channel
 from . import discuss_channel_member
 from . import ir_websocket
 from . import mail_message
+from . import res_company
 from . import res_partner
 from . import ir_attachment
 from . import ir_binary

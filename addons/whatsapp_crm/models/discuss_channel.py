@@ -1,19 +1,26 @@
 from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Command
 
 from odoo.addons.mail.tools.discuss import Store
+
+from ..const import ATTENDANT_GROUP, MANAGER_GROUP, PROCESSING_GROUP
 
 # Meta's customer-service window: free-form messages are accepted for 24 h after the
 # customer's last inbound message.
 WINDOW = timedelta(hours=24)
 # The attendants' shared queue: a bus subchannel of the attendant group (as im_livechat's
-# "looking for help"), so every attendant sees new conversations and assignments live.
+# "looking for help"), one per company (the updates carry customers' names), so every attendant
+# sees new conversations and assignments of their companies live.
 QUEUE_SUBCHANNEL = "WHATSAPP_QUEUE"
+# Helpdesk fields (whatsapp_*) are written by the product's code only, in superuser mode, which no
+# RPC can reach; these few are the exceptions an attendant may write directly.
+ATTENDANT_WRITABLE_FIELDS = frozenset()
 AUTO_RELEASE_PARAM = "whatsapp_crm.auto_release_minutes"  # set in Settings (res_config_settings.py)
 DEFAULT_AUTO_RELEASE_MINUTES = 30
 # Typing pings refresh the activity clock at most this often (typing fires many times a minute).
@@ -33,6 +40,11 @@ def is_whatsapp_channel(channel):
     return channel.channel_type == "whatsapp"
 
 
+def queue_subchannel(company):
+    """The bus subchannel (of the attendant group) of ``company``'s queue."""
+    return f"{QUEUE_SUBCHANNEL}:{company.id}"
+
+
 class DiscussChannel(models.Model):
     _inherit = "discuss.channel"
 
@@ -42,6 +54,9 @@ class DiscussChannel(models.Model):
                                           ondelete="cascade", readonly=True)
     whatsapp_partner_id = fields.Many2one("res.partner", "WhatsApp Customer", index="btree_not_null",
                                           ondelete="cascade", readonly=True)
+    # Stored for Odoo's multi-company record rule (security/whatsapp_crm_rules.xml).
+    whatsapp_company_id = fields.Many2one(related="whatsapp_account_id.company_id", store=True,
+                                          index="btree_not_null", string="WhatsApp Company")
     whatsapp_status = fields.Selection([("open", "Open"), ("closed", "Closed")], "Conversation Status",
                                        readonly=True)
     whatsapp_last_inbound_at = fields.Datetime("Customer's Last Message", readonly=True)
@@ -97,6 +112,33 @@ class DiscussChannel(models.Model):
                 channel.whatsapp_queue_state = "assigned"
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Only the product opens conversations (``_whatsapp_get_or_open``, in superuser mode):
+        whatever a client sends, over RPC or a Discuss route, it cannot make one."""
+        if not self.env.su and any(
+                vals.get("channel_type") == "whatsapp" or any(vals.get(name) for name in self._whatsapp_protected(vals))
+                for vals in vals_list):
+            raise AccessError(self.env._("WhatsApp conversations are opened by WhatsApp, when a customer writes."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """Helpdesk state (who answers, status, account, customer, window…) moves only through the
+        actions that check rights; a direct write, even by a manager, is refused."""
+        if not self.env.su and (protected := self._whatsapp_protected(vals)):
+            raise AccessError(self.env._(
+                "%(fields)s of a WhatsApp conversation change only through Take, Release, Transfer or Close.",
+                fields=", ".join(self._fields[name]._description_string(self.env) for name in protected)))
+        return super().write(vals)
+
+    @api.model
+    def _whatsapp_protected(self, vals):
+        return [name for name in vals if name.startswith("whatsapp_") and name not in ATTENDANT_WRITABLE_FIELDS]
+
+    # ------------------------------------------------------------
     # STORE (client data)
     # ------------------------------------------------------------
 
@@ -137,11 +179,11 @@ class DiscussChannel(models.Model):
     # ------------------------------------------------------------
 
     def _message_post_after_hook(self, message, msg_vals):
-        """What an attendant writes in a WhatsApp conversation goes to the customer."""
+        """What an attendant writes for the customer goes to WhatsApp; notes and notices stay here."""
         res = super()._message_post_after_hook(message, msg_vals)
         if (is_whatsapp_channel(self)
                 and not self.env.context.get("whatsapp_inbound")
-                and message.message_type == "comment"
+                and message._whatsapp_is_for_customer()
                 and message.author_id != self.whatsapp_partner_id):
             # sudo: whatsapp.message - the send queue is written on behalf of the attendant
             self.env["whatsapp.message"].sudo()._enqueue_outbound(self.sudo(), message)
@@ -150,6 +192,18 @@ class DiscussChannel(models.Model):
                                "whatsapp_last_activity_at": fields.Datetime.now()})
             self._whatsapp_notify_queue()
         return res
+
+    # ------------------------------------------------------------
+    # MEMBERSHIP
+    # ------------------------------------------------------------
+
+    def _find_or_create_member_for_self(self):
+        """Discuss makes whoever types, mutes or calls in a channel a member of it. In a WhatsApp
+        conversation only the assignee is a member (it joins when taking it): an attendant who merely
+        looks at one, from the queue, reads it and follows it live without joining it."""
+        if is_whatsapp_channel(self):
+            return self.self_member_id
+        return super()._find_or_create_member_for_self()
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -161,6 +215,11 @@ class DiscussChannel(models.Model):
 
         An advisory lock per (account, partner) makes ten parallel first messages open one
         conversation; the unique index is the backstop if anything bypasses it.
+
+        Nobody is a member of a new conversation: it waits in the queue (a bus subchannel every
+        attendant listens to) and its assignee joins it when taking it. Neither is the customer:
+        their messages are authored by their partner, and nothing of the conversation (notes,
+        notices, other customers' names) may reach a login they might have.
         """
         self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
                             [f"whatsapp_crm.channel:{account.id}:{partner.id}"])
@@ -174,23 +233,17 @@ class DiscussChannel(models.Model):
         ], limit=1)
         if channel:
             return channel.sudo(False)
-        attendants = self.env.ref("whatsapp_crm.group_whatsapp_attendant").all_user_ids.filtered(
-            lambda user: user.active and not user.share
-        ) - self.env.ref("whatsapp_crm.user_whatsapp_processing")
-        channel = self.create({
+        # sudo: discuss.channel - the product's own code opens conversations (create() refuses others)
+        channel_sudo = self.sudo().create({
             "name": partner.name,
             "channel_type": "whatsapp",
             "whatsapp_account_id": account.id,
             "whatsapp_partner_id": partner.id,
             "whatsapp_status": "open",
-            "channel_member_ids": [Command.create({"partner_id": pid})
-                                   for pid in (partner | attendants.partner_id).ids],
         })
         # Discuss adds the creator as a member; the processing user is not a participant.
-        channel.channel_member_ids.filtered(
-            lambda member: member.partner_id == self.env.user.partner_id
-            and member.partner_id not in attendants.partner_id).unlink()
-        return channel
+        channel_sudo.channel_member_ids.unlink()
+        return channel_sudo.sudo(False)
 
     def _whatsapp_register_inbound(self, meta_timestamp):
         """The customer wrote: the 24 h window restarts from their message.
@@ -207,7 +260,8 @@ class DiscussChannel(models.Model):
             values["whatsapp_last_inbound_at"] = moment
         if values:
             queue_state = self.whatsapp_queue_state
-            self.write(values)
+            # sudo: discuss.channel - the window and direction follow the customer's messages
+            self.sudo().write(values)
             # The queue only hears of what changes its lists; members get the message itself.
             if self.whatsapp_queue_state != queue_state or "whatsapp_last_direction" in values:
                 self._whatsapp_notify_queue()
@@ -250,8 +304,10 @@ class DiscussChannel(models.Model):
         self._whatsapp_check_can_reassign()
         if not self.whatsapp_assignee_id:
             return True
+        assignee = self.whatsapp_assignee_id
         # sudo: discuss.channel - assignment fields are only written through these actions
         self.sudo().write({"whatsapp_assignee_id": False, "whatsapp_assigned_at": False})
+        self._whatsapp_leave(assignee)
         self._whatsapp_post_notice(self.env._("%(attendant)s returned the conversation to the queue.",
                                               attendant=self.env.user.name))
         self._whatsapp_notify_queue()
@@ -261,13 +317,16 @@ class DiscussChannel(models.Model):
         """"Transferir": hand the conversation to another attendant, with an optional note."""
         self.ensure_one()
         self._whatsapp_check_can_reassign()
-        target = self.env["res.users"].browse(int(user_id)).exists()
-        if not target or not target.has_group("whatsapp_crm.group_whatsapp_attendant") or target.share:
-            raise UserError(self.env._("Conversations can only be transferred to a WhatsApp attendant."))
+        target = self.env["res.users"].browse(int(user_id))
+        if target not in self._whatsapp_transfer_targets():
+            raise UserError(self.env._(
+                "Conversations can only be transferred to an active WhatsApp attendant of their company."))
+        previous = self.whatsapp_assignee_id
         now = fields.Datetime.now()
         # sudo: discuss.channel - assignment fields are only written through these actions
         self.sudo().write({"whatsapp_assignee_id": target.id, "whatsapp_assigned_at": now,
                            "whatsapp_last_activity_at": now})
+        self._whatsapp_leave(previous - target)
         self._whatsapp_join(target)
         notice = self.env._("%(attendant)s transferred the conversation to %(target)s.",
                             attendant=self.env.user.name, target=target.name)
@@ -289,13 +348,15 @@ class DiscussChannel(models.Model):
         # Attendants leave a closed conversation: Discuss's per-user costs (access rules, bus
         # channels) grow with memberships, and the history stays readable from the board.
         # sudo: discuss.channel.member - the attendants' memberships end with the conversation
-        self.sudo().channel_member_ids.filtered(lambda member: member.partner_id.user_ids).unlink()
+        self._whatsapp_leave(self.sudo().channel_member_ids.partner_id.user_ids)
         return True
 
     @api.model
     def _whatsapp_queue_domain(self, queue_filter):
-        """"Minhas" (mine), "Não atribuídas" (unassigned) or "Todas" (all): open conversations."""
-        domain = [("channel_type", "=", "whatsapp"), ("whatsapp_status", "=", "open")]
+        """"Minhas" (mine), "Não atribuídas" (unassigned) or "Todas" (all): open conversations of
+        the companies the user works in (the multi-company rule, restated for the sudo search)."""
+        domain = [("channel_type", "=", "whatsapp"), ("whatsapp_status", "=", "open"),
+                  ("whatsapp_company_id", "in", self.env.companies.ids)]
         if queue_filter == "mine":
             return [*domain, ("whatsapp_assignee_id", "=", self.env.uid)]
         if queue_filter == "unassigned":
@@ -305,11 +366,11 @@ class DiscussChannel(models.Model):
     @api.model
     def whatsapp_queue_fetch(self, queue_filter="all", limit=50):
         """One page of a queue list for the Discuss sidebar, with the three live counts."""
-        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
+        if not self.env.user.has_group(ATTENDANT_GROUP):
             raise AccessError(self.env._("Only WhatsApp attendants can see the queue."))
-        # sudo: discuss.channel - attendants may read every WhatsApp conversation (record rule) and the
-        # domain is limited to them; Discuss's membership rule, evaluated per query, embeds the ids of
-        # every channel the user belongs to and made this list take seconds
+        # sudo: discuss.channel - attendants may read every WhatsApp conversation of their companies
+        # (record rules) and the domain is limited to them; Discuss's membership rule, evaluated per
+        # query, embeds the ids of every channel the user belongs to
         channels_sudo = self.sudo()
         channels = channels_sudo.search(self._whatsapp_queue_domain(queue_filter),
                                         order="last_interest_dt desc, id desc", limit=min(int(limit), 200))
@@ -322,16 +383,24 @@ class DiscussChannel(models.Model):
             "store_data": store.get_result(),
         }
 
-    @api.model
     def whatsapp_transfer_candidates(self):
-        """The attendants a conversation can be handed to: ``[{"id", "name"}]``."""
-        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
+        """Whom this conversation can be handed to (the transfer dialog): ``[{"id", "name"}]``."""
+        self.ensure_one()
+        if not self.env.user.has_group(ATTENDANT_GROUP):
             raise AccessError(self.env._("Only WhatsApp attendants can transfer conversations."))
-        group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
-        # sudo: res.users - attendants' names, for any attendant choosing whom to transfer to
-        users = group.sudo().all_user_ids.filtered(lambda user: user.active and not user.share) \
-            - self.env.ref("whatsapp_crm.user_whatsapp_processing")
-        return [{"id": user.id, "name": user.name} for user in users.sorted("name")]
+        self.check_access("read")
+        return [{"id": user.id, "name": user.name} for user in self._whatsapp_transfer_targets().sorted("name")]
+
+    def _whatsapp_transfer_targets(self):
+        """The one rule for transfers, the dialog's list and the server's check: active internal
+        attendants of the conversation's company; never the processing user."""
+        self.ensure_one()
+        company = self.sudo().whatsapp_company_id
+        # sudo: res.users - attendants' names and companies, for any attendant choosing whom to transfer to
+        attendants_sudo = self.env.ref(ATTENDANT_GROUP).sudo().all_user_ids - \
+            self.env.ref(PROCESSING_GROUP).sudo().all_user_ids
+        return attendants_sudo.filtered(
+            lambda user: user.active and user._is_internal() and company in user.company_ids).sudo(False)
 
     def _whatsapp_assignment_changed_in_sql(self):
         """After an atomic UPDATE of the assignment: drop the stale cache and let the ORM recompute
@@ -341,10 +410,11 @@ class DiscussChannel(models.Model):
         self.flush_recordset(["whatsapp_queue_state"])
 
     def _whatsapp_check_attendant(self):
+        if not self.env.user.has_group(ATTENDANT_GROUP):
+            raise AccessError(self.env._("Only WhatsApp attendants can do this."))
+        self.check_access("read")  # their companies' conversations only
         if not is_whatsapp_channel(self):
             raise UserError(self.env._("This is not a WhatsApp conversation."))
-        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
-            raise AccessError(self.env._("Only WhatsApp attendants can do this."))
         if self.whatsapp_status != "open":
             raise UserError(self.env._("This conversation is closed."))
 
@@ -352,7 +422,7 @@ class DiscussChannel(models.Model):
         """The assignee hands over their own conversation; managers reassign anyone's."""
         self._whatsapp_check_attendant()
         user = self.env.user
-        if user.has_group("whatsapp_crm.group_whatsapp_manager"):
+        if user.has_group(MANAGER_GROUP):
             return
         assignee = self.whatsapp_assignee_id
         if assignee == user or (allow_unassigned and not assignee):
@@ -362,9 +432,22 @@ class DiscussChannel(models.Model):
         raise AccessError(self.env._("Only %(attendant)s or a manager can do this.", attendant=assignee.name))
 
     def _whatsapp_join(self, user):
+        """The assignee is the member of the conversation: Discuss then counts its unread messages,
+        notifies them and keeps it in their sidebar and on their websocket."""
         if user.partner_id not in self.channel_member_ids.partner_id:
             # sudo: discuss.channel.member - the assignee joins the conversation they answer
             self.sudo()._add_members(users=user, post_joined_message=False)
+
+    def _whatsapp_leave(self, users):
+        """Attendants who no longer answer the conversation stop being members, so an attendant's
+        websocket follows the conversations they answer, not every one they ever touched. Their
+        clients are told (a conversation on screen stays there, followed as a non-member)."""
+        # sudo: discuss.channel.member - memberships follow the assignment, whoever changes it
+        members_sudo = self.sudo().channel_member_ids.filtered(lambda member: member.partner_id in users.partner_id)
+        for user in users:
+            Store(bus_channel=user).delete(members_sudo.filtered(lambda m, u=user: m.partner_id == u.partner_id)) \
+                .bus_send()
+        members_sudo.unlink()
 
     def _whatsapp_post_notice(self, body):
         """A discreet line in the thread, never sent to the customer (only comments are)."""
@@ -372,12 +455,13 @@ class DiscussChannel(models.Model):
         self.sudo().message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")
 
     def _whatsapp_notify_queue(self, fields=None):
-        """Every attendant's queue shows the change, member of the conversation or not."""
-        group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
-        # sudo: discuss.channel - the queue lists conversations every attendant may read
-        Store(bus_channel=group, bus_subchannel=QUEUE_SUBCHANNEL).add(
-            self.sudo(), fields or self._whatsapp_queue_store_fields(),
-        ).bus_send()
+        """Every attendant of the company sees the change in their queue, member of the conversation or not."""
+        group = self.env.ref(ATTENDANT_GROUP)
+        # sudo: discuss.channel - the queue lists conversations every attendant of the company may read
+        for company, channels_sudo in self.sudo().grouped("whatsapp_company_id").items():
+            Store(bus_channel=group, bus_subchannel=queue_subchannel(company)).add(
+                channels_sudo, fields or self._whatsapp_queue_store_fields(),
+            ).bus_send()
 
     # ------------------------------------------------------------
     # AUTO-RELEASE
@@ -411,7 +495,8 @@ class DiscussChannel(models.Model):
                 order="id desc", limit=1)
             if last_inbound.wamid:
                 last_inbound._mark_read(typing_indicator=True)
-        channels.write({"whatsapp_typing_requested_at": False})
+        # sudo: discuss.channel - the send job clears the requests it served
+        channels.sudo().write({"whatsapp_typing_requested_at": False})
 
     @api.model
     def _whatsapp_auto_release_minutes(self):
@@ -436,23 +521,49 @@ class DiscussChannel(models.Model):
         cutoff = fields.Datetime.now() - timedelta(minutes=self._whatsapp_auto_release_minutes())
         self.flush_model(["whatsapp_assignee_id", "whatsapp_last_activity_at", "whatsapp_status"])
         self.env.cr.execute("""
-            UPDATE discuss_channel
+            WITH idle AS (
+                SELECT id, whatsapp_assignee_id FROM discuss_channel
+                 WHERE whatsapp_assignee_id IS NOT NULL AND whatsapp_status = 'open'
+                   AND channel_type = 'whatsapp'
+                   AND (whatsapp_last_activity_at IS NULL OR whatsapp_last_activity_at < %s)
+                 LIMIT %s FOR UPDATE SKIP LOCKED
+            )
+            UPDATE discuss_channel channel
                SET whatsapp_assignee_id = NULL, whatsapp_assigned_at = NULL
-             WHERE id IN (SELECT id FROM discuss_channel
-                           WHERE whatsapp_assignee_id IS NOT NULL AND whatsapp_status = 'open'
-                             AND channel_type = 'whatsapp'
-                             AND (whatsapp_last_activity_at IS NULL OR whatsapp_last_activity_at < %s)
-                           LIMIT %s FOR UPDATE SKIP LOCKED)
-         RETURNING id
+              FROM idle
+             WHERE channel.id = idle.id
+         RETURNING channel.id, idle.whatsapp_assignee_id
         """, [cutoff, batch_size])
-        channels = self.browse(row[0] for row in self.env.cr.fetchall())
+        released = self.env.cr.fetchall()
+        channels = self.browse(row[0] for row in released)
         if channels:
             channels._whatsapp_assignment_changed_in_sql()
+            channels._whatsapp_release_memberships_in_sql(released)
             channels._whatsapp_post_auto_release_notices()
             # Only what changed: a thousand full conversation payloads weighed 420 kB per batch.
             channels._whatsapp_notify_queue(["whatsapp_queue_state", "whatsapp_assigned_at",
                                              Store.One("whatsapp_assignee_id", [])])
         return channels
+
+    def _whatsapp_release_memberships_in_sql(self, released):
+        """The former assignees of ``released`` (``[(channel id, user id)]``) leave those
+        conversations, in one statement per batch, and each client is told once."""
+        self.env["discuss.channel.member"].flush_model()
+        self.env.cr.execute("""
+            DELETE FROM discuss_channel_member member
+             USING res_users users, unnest(%s::int[], %s::int[]) AS released(channel_id, user_id)
+             WHERE member.channel_id = released.channel_id AND users.id = released.user_id
+               AND member.partner_id = users.partner_id
+         RETURNING member.id, released.user_id
+        """, [[row[0] for row in released], [row[1] for row in released]])
+        left = self.env.cr.fetchall()
+        self.env["discuss.channel.member"].invalidate_model()
+        self.invalidate_recordset(["channel_member_ids", "member_count", "is_member", "self_member_id"])
+        self.env["res.partner"].invalidate_model(["channel_ids"])
+        members = self.env["discuss.channel.member"]
+        for user_id, member_ids in groupby(sorted(left, key=itemgetter(1)), key=itemgetter(1)):
+            Store(bus_channel=self.env["res.users"].browse(user_id)).delete(
+                members.browse(member_id for member_id, _user in member_ids)).bus_send()
 
     def _whatsapp_post_auto_release_notices(self):
         """One batched create of notices: posting them one by one would take minutes for thousands.

@@ -3,6 +3,7 @@ import secrets
 
 from odoo import api, fields, models, tools
 
+from ..const import ADMIN_AND_PROCESSING
 from ..tools.graph_api import GraphError, WhatsAppGraphClient
 
 _logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class WhatsAppAccount(models.Model):
     connection_state = fields.Selection(
         [("unknown", "Not tested"), ("ok", "Connected"), ("error", "Error")],
         default="unknown", readonly=True, copy=False)
-    connection_message = fields.Char(readonly=True, copy=False)
+    connection_message = fields.Char(readonly=True, copy=False, groups=ADMIN_AND_PROCESSING)
 
     _phone_number_id_unique = models.Constraint(
         "UNIQUE(phone_number_id)", "Another WhatsApp account already uses this phone number ID.")

@@ -9,6 +9,7 @@ from odoo.http import Stream
 
 from odoo.addons.mail.tools.discuss import Store
 
+from ..const import ADMIN_AND_PROCESSING
 from ..tools import meta_errors
 from ..tools.graph_api import GraphError
 from ..tools.media_download import MediaDownloadError, MediaUnavailable, fetch_media
@@ -66,9 +67,11 @@ class WhatsAppMedia(models.Model):
 
     message_id = fields.Many2one("whatsapp.message", required=True, index=True, ondelete="cascade", readonly=True)
     channel_id = fields.Many2one(related="message_id.channel_id")
+    # Stored for Odoo's multi-company record rule (security/whatsapp_crm_rules.xml).
+    company_id = fields.Many2one(related="message_id.company_id", store=True, index=True)
     attachment_id = fields.Many2one("ir.attachment", index="btree_not_null", ondelete="set null", readonly=True)
     kind = fields.Selection(KINDS, required=True, readonly=True)
-    meta_media_id = fields.Char("WhatsApp Media ID", required=True, readonly=True)
+    meta_media_id = fields.Char("WhatsApp Media ID", required=True, readonly=True, groups=ADMIN_AND_PROCESSING)
     declared_mimetype = fields.Char("Declared Type", readonly=True, help="The MIME type WhatsApp announced.")
     mimetype = fields.Char("Type", readonly=True, help="The type read from the file itself, as it is served.")
     file_size = fields.Integer(readonly=True)
@@ -78,11 +81,13 @@ class WhatsAppMedia(models.Model):
     is_voice = fields.Boolean("Voice Note", readonly=True)
     is_animated = fields.Boolean("Animated", readonly=True)
     storage = fields.Selection(STORAGES, readonly=True)
-    storage_key = fields.Char(readonly=True, copy=False, help="Object key in S3 (random).")
-    thumbnail_key = fields.Char(readonly=True, copy=False)
+    storage_key = fields.Char(readonly=True, copy=False, groups=ADMIN_AND_PROCESSING,
+                              help="Object key in S3 (random).")
+    thumbnail_key = fields.Char(readonly=True, copy=False, groups=ADMIN_AND_PROCESSING)
     state = fields.Selection(STATES, required=True, default="pending", readonly=True, index=True)
     failure_reason = fields.Selection(REASONS, readonly=True)
-    error_detail = fields.Char(readonly=True, help="Technical detail of the last failure, for administrators.")
+    error_detail = fields.Char(readonly=True, groups=ADMIN_AND_PROCESSING,
+                               help="Technical detail of the last failure, for administrators.")
     attempts = fields.Integer(readonly=True)
     next_attempt_at = fields.Datetime(readonly=True)
     expires_at = fields.Datetime(readonly=True, help="When WhatsApp forgets the file.")

@@ -8,7 +8,7 @@ from odoo.tools.misc import hmac
 
 from odoo.addons.mail.tools.discuss import Store
 
-from ..const import FAILURE_EXPLANATIONS, OUTBOUND_STATE_RANK
+from ..const import ADMIN_AND_PROCESSING, FAILURE_EXPLANATIONS, MANAGERS_AND_PROCESSING, OUTBOUND_STATE_RANK
 from ..tools import meta_errors
 from ..tools.graph_api import GraphError, parse_send_response, text_payload
 from ..tools.inbound_render import (
@@ -54,6 +54,8 @@ class WhatsAppMessage(models.Model):
     ]
 
     account_id = fields.Many2one("whatsapp.account", required=True, index=True, ondelete="cascade")
+    # Stored for Odoo's multi-company record rule (security/whatsapp_crm_rules.xml).
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     channel_id = fields.Many2one("discuss.channel", index="btree_not_null", ondelete="cascade")
     partner_id = fields.Many2one("res.partner", "Customer", index="btree_not_null", ondelete="set null")
     mail_message_id = fields.Many2one("mail.message", index="btree_not_null", ondelete="cascade")
@@ -66,7 +68,8 @@ class WhatsAppMessage(models.Model):
     target_wamid = fields.Char(
         "Changed Message ID", readonly=True, index="btree_not_null",
         help="Edits and deletions by the customer: the message they change.")
-    payload = fields.Json(readonly=True, help="The message as Meta sent it (inbound only).")
+    payload = fields.Json(readonly=True, groups=ADMIN_AND_PROCESSING,
+                          help="The message as Meta sent it (inbound only).")
     media_ids = fields.One2many("whatsapp.media", "message_id", "Media")  # at most one (unique index)
     # Delivery tracking (outbound)
     sent_at = fields.Datetime(readonly=True)
@@ -75,10 +78,10 @@ class WhatsAppMessage(models.Model):
     failed_at = fields.Datetime(readonly=True)
     error_code = fields.Integer(readonly=True)
     error_category = fields.Char(readonly=True)
-    error_message = fields.Char(readonly=True, help="Meta's own words, for administrators.")
+    error_message = fields.Char(readonly=True, groups=ADMIN_AND_PROCESSING, help="Meta's own words, for administrators.")
     failure_reason = fields.Char(compute="_compute_failure_reason")
-    pricing = fields.Json(readonly=True, help="Meta's pricing block, stored as sent.")
-    conversation_info = fields.Json(readonly=True)
+    pricing = fields.Json(readonly=True, groups=MANAGERS_AND_PROCESSING, help="Meta's pricing block, stored as sent.")
+    conversation_info = fields.Json(readonly=True, groups=MANAGERS_AND_PROCESSING)
     send_attempts = fields.Integer(readonly=True)
     next_attempt_at = fields.Datetime(readonly=True)
 
@@ -108,12 +111,12 @@ class WhatsAppMessage(models.Model):
         The unique index makes a concurrent duplicate wait for the first transaction, then lose.
         """
         self.env.cr.execute("""
-            INSERT INTO whatsapp_message (account_id, wamid, direction, state, message_type,
+            INSERT INTO whatsapp_message (account_id, company_id, wamid, direction, state, message_type,
                                          create_uid, write_uid, create_date, write_date)
-            VALUES (%s, %s, 'in', 'received', %s, %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
+            VALUES (%s, %s, %s, 'in', 'received', %s, %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
             ON CONFLICT (wamid) WHERE wamid IS NOT NULL DO NOTHING
             RETURNING id
-        """, [account.id, wamid, values.get("message_type"), self.env.uid, self.env.uid])
+        """, [account.id, account.company_id.id, wamid, values.get("message_type"), self.env.uid, self.env.uid])
         row = self.env.cr.fetchone()
         if not row:
             return None
@@ -274,7 +277,10 @@ class WhatsAppMessage(models.Model):
     def _create_contact_from_card(self, index):
         """The partner of a shared contact: found by number when we know it, created otherwise."""
         self.ensure_one()
-        cards = (self.payload or {}).get("contacts") if isinstance(self.payload, dict) else None
+        # sudo: whatsapp.message - the raw payload is for administrators; the caller checked the
+        # attendant's access to this message, and only the card's fields are used
+        payload = self.sudo().payload
+        cards = payload.get("contacts") if isinstance(payload, dict) else None
         if not isinstance(cards, list) or not 0 <= index < len(cards) or not isinstance(cards[index], dict):
             raise UserError(self.env._("This shared contact no longer exists."))
         name, phones, emails, company = contact_card_fields(cards[index])

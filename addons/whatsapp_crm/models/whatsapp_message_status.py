@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from ..const import META_STATUSES
+from ..const import ADMIN_AND_PROCESSING, META_STATUSES
 from ..tools.meta_errors import MetaError
 
 _logger = logging.getLogger(__name__)
@@ -28,13 +28,15 @@ class WhatsAppMessageStatus(models.Model):
     _rec_name = "wamid"
 
     account_id = fields.Many2one("whatsapp.account", required=True, index=True, ondelete="cascade")
+    # Stored for Odoo's multi-company record rule (security/whatsapp_crm_rules.xml).
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     wamid = fields.Char(required=True, readonly=True)
     # Free text, not a selection: a status value Meta adds tomorrow is stored as sent, not dropped.
     # Only META_STATUSES move a message's state.
     status = fields.Char(required=True, readonly=True)
     meta_timestamp = fields.Datetime(readonly=True)
     message_id = fields.Many2one("whatsapp.message", index="btree_not_null", ondelete="cascade", readonly=True)
-    payload = fields.Json(readonly=True)
+    payload = fields.Json(readonly=True, groups=ADMIN_AND_PROCESSING)
 
     _wamid_status_unique = models.UniqueIndex("(wamid, status)")
     _pending_index = models.Index("(wamid) WHERE message_id IS NULL")
@@ -49,12 +51,12 @@ class WhatsAppMessageStatus(models.Model):
         if status_value not in META_STATUSES:
             _logger.info("WhatsApp status %r is unknown: stored, not applied", status_value)
         self.env.cr.execute("""
-            INSERT INTO whatsapp_message_status (account_id, wamid, status, create_uid, write_uid,
+            INSERT INTO whatsapp_message_status (account_id, company_id, wamid, status, create_uid, write_uid,
                                                  create_date, write_date)
-            VALUES (%s, %s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
+            VALUES (%s, %s, %s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
             ON CONFLICT (wamid, status) DO NOTHING
             RETURNING id
-        """, [account.id, event.wamid, status_value, self.env.uid, self.env.uid])
+        """, [account.id, account.company_id.id, event.wamid, status_value, self.env.uid, self.env.uid])
         row = self.env.cr.fetchone()
         if not row:
             return self  # this (wamid, status) was already applied

@@ -8,6 +8,9 @@ from . import test_media
 from . import test_media_download
 from . import test_media_s3
 from . import test_media_tools
+from . import test_membership
+from . import test_multi_company
+from . import test_notes
 from . import test_outbound
 from . import test_replay
 from . import test_tools_graph_api

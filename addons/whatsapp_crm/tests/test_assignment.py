@@ -1,4 +1,5 @@
 import json
+from contextlib import closing
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.bus.tests.common import WebsocketCase
+from odoo.addons.whatsapp_crm.models.discuss_channel import queue_subchannel
 
 from .common import WhatsAppCase
 
@@ -78,13 +80,36 @@ class TestAssignment(AssignmentCase):
 
     def test_transfer_candidates_are_the_attendants(self):
         names = [candidate["name"] for candidate in
-                 self.env["discuss.channel"].with_user(self.attendant).whatsapp_transfer_candidates()]
+                 self.channel.with_user(self.attendant).whatsapp_transfer_candidates()]
         self.assertIn("Bruno Atendente", names)
         self.assertIn("Gabi Gerente", names, "managers are attendants too")
         self.assertNotIn("Edu Employee", names)
         self.assertNotIn(self.processing_user.name, names)
         with self.assertRaises(AccessError):
-            self.env["discuss.channel"].with_user(self.employee).whatsapp_transfer_candidates()
+            self.channel.with_user(self.employee).whatsapp_transfer_candidates()
+
+    def test_transfers_only_to_active_internal_attendants(self):
+        """Issue 10 point 6: the server refuses what the dialog does not offer, and offers what it accepts."""
+        archived = new_test_user(self.env, "archived", groups="whatsapp_crm.group_whatsapp_attendant",
+                                 name="Ari Arquivado")
+        archived.active = False
+        portal = new_test_user(self.env, "portal", groups="base.group_portal", name="Paula Portal")
+        self.channel.with_user(self.attendant).action_whatsapp_take()
+        candidates = self.env["res.users"].browse(
+            candidate["id"] for candidate in self.channel.with_user(self.attendant).whatsapp_transfer_candidates())
+        admin = self.env.ref("base.user_admin")  # a WhatsApp manager at install
+        self.assertEqual(set(candidates.mapped("name")),
+                         {"Ana Atendente", "Bruno Atendente", "Gabi Gerente", admin.name})
+        for target in (self.processing_user, archived, portal, self.employee, self.env.ref("base.user_root")):
+            with self.subTest(target=target.name), self.assertRaisesRegex(UserError, "active WhatsApp attendant"):
+                self.channel.with_user(self.attendant).action_whatsapp_transfer(target.id)
+            self.assertNotIn(target, candidates)
+        self.assertEqual(self.channel.whatsapp_assignee_id, self.attendant)
+        for target in candidates - self.attendant:
+            with self.subTest(target=target.name), closing(self.env.cr.savepoint()):
+                self.channel.with_user(self.manager).action_whatsapp_transfer(target.id)
+                self.assertEqual(self.channel.whatsapp_assignee_id, target)
+            self.env.invalidate_all()
 
     def test_managers_reassign_anyone(self):
         self.channel.with_user(self.attendant).action_whatsapp_take()
@@ -109,8 +134,8 @@ class TestAssignment(AssignmentCase):
         self.channel.with_user(self.attendant).action_whatsapp_take()
         self.channel.with_user(self.attendant).action_whatsapp_close()
         self.assertEqual((self.channel.whatsapp_status, self.channel.whatsapp_queue_state), ("closed", "closed"))
-        self.assertEqual(self.channel.channel_member_ids.partner_id, self.channel.whatsapp_partner_id,
-                         "attendants leave a closed conversation; it stays readable to them")
+        self.assertFalse(self.channel.channel_member_ids, "attendants leave a closed conversation")
+        self.assertTrue(self.channel.with_user(self.attendant).message_ids, "it stays readable to them")
         self.assertTrue(self.channel.with_user(self.attendant).message_ids)
         self.maria.text("Mais uma dúvida")
         self.process_inbox()
@@ -180,6 +205,7 @@ class TestAutoRelease(AssignmentCase):
 class TestTypingIndicator(AssignmentCase):
 
     def test_attendant_typing_shows_typing_to_the_customer(self):
+        self.channel.with_user(self.attendant).action_whatsapp_take()  # the assignee is the member
         member = self.channel.channel_member_ids.filtered(lambda m: m.partner_id == self.attendant.partner_id)
         member.with_user(self.attendant)._notify_typing(True)
         member.with_user(self.attendant)._notify_typing(True)  # throttled: one Graph call
@@ -198,13 +224,13 @@ class TestTypingIndicator(AssignmentCase):
 class TestQueueBus(AssignmentCase, WebsocketCase):
 
     def test_non_member_attendant_sees_assignment_live(self):
-        self.channel.channel_member_ids.filtered(lambda m: m.partner_id == self.bruno.partner_id).unlink()
+        self.assertFalse(self.channel.channel_member_ids)
         self.authenticate("bruno", "bruno")
         websocket = self.websocket_connect(cookie=f"session_id={self.session.sid}")
         self.subscribe(websocket, ["whatsapp_crm.queue"], self.env["bus.bus"]._bus_last_id())
         self.channel.with_user(self.attendant).action_whatsapp_take()
         group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
-        self.trigger_notification_dispatching([(group, "WHATSAPP_QUEUE")])
+        self.trigger_notification_dispatching([(group, queue_subchannel(self.env.company))])
         for _ in range(20):
             notifications = json.loads(websocket.recv())
             channels = [record for notification in notifications
@@ -226,6 +252,6 @@ class TestQueueBus(AssignmentCase, WebsocketCase):
             sockets[login] = self.websocket_connect(cookie=f"session_id={session.sid}")
             self.subscribe(sockets[login], ["whatsapp_crm.queue"], self.env["bus.bus"]._bus_last_id())
         group = self.env.ref("whatsapp_crm.group_whatsapp_attendant")
-        key = hashable(channel_with_db(self.registry.db_name, (group, "WHATSAPP_QUEUE")))
+        key = hashable(channel_with_db(self.registry.db_name, (group, queue_subchannel(self.env.company))))
         subscribers = dispatch._channels_to_ws.get(key, set())
         self.assertEqual(len(subscribers), 1, "only the attendant's websocket listens to the queue")

@@ -22,9 +22,10 @@ class TestBus(WhatsAppCase, WebsocketCase):
         self.customer().text("Primeira mensagem")
         self.process_inbox()
         channel = self.conversation_of(self.partner_by_wa_id("5511987654321"))
+        channel.with_user(self.attendant).action_whatsapp_take()
         self.authenticate("attendant", "attendant")
         websocket = self.websocket_connect(cookie=f"session_id={self.session.sid}")
-        # The attendant is a member: Discuss subscribes them to the conversation's bus channel.
+        # The attendant answers it, so is a member: Discuss subscribes them to the conversation's bus channel.
         self.subscribe(websocket, [], self.env["bus.bus"]._bus_last_id())
 
         delivery = self.customer().text("Chegou pelo websocket?")

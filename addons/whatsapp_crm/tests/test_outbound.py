@@ -167,7 +167,7 @@ class TestOutbound(WhatsAppCase):
     def test_attachments_are_refused_clearly(self):
         attachment = self.env["ir.attachment"].with_user(self.attendant).create({"name": "a.txt", "raw": b"x"})
         self.channel.with_user(self.attendant).message_post(
-            body="segue", attachment_ids=attachment.ids, message_type="comment")
+            body="segue", attachment_ids=attachment.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
         message = self.env["whatsapp.message"].search([("direction", "=", "out")], limit=1)
         self.send_outgoing()
         self.assertEqual(message.state, "failed")

@@ -106,6 +106,25 @@ const threadPatch = {
         this.store.whatsappOnQueueChanged();
         return true;
     },
+    /**
+     * Only the attendant answering a conversation is a member of it: releasing, transferring or
+     * closing it ends the membership. The conversation on screen stays there, followed as a
+     * non-member (Discuss subscribes to a locally pinned channel the user is not a member of).
+     *
+     * @override
+     */
+    onPinStateUpdated() {
+        if (
+            this.channel_type === "whatsapp" &&
+            !this.displayToSelf &&
+            !this.isLocallyPinned &&
+            (this.eq(this.store.discuss?.thread) || this.chat_window?.isOpen)
+        ) {
+            this.isLocallyPinned = true; // runs onPinStateUpdated again, pinned
+            return;
+        }
+        super.onPinStateUpdated(...arguments);
+    },
     isDisplayedOnUpdate() {
         super.isDisplayedOnUpdate(...arguments);
         if (this.isDisplayed && this.whatsappNeedsResync) {

@@ -22,7 +22,10 @@ export class WhatsAppTransferDialog extends Component {
         this.orm = useService("orm");
         this.state = useState({ attendants: [], note: "", sending: false, userId: "" });
         onWillStart(async () => {
-            const attendants = await this.orm.call("discuss.channel", "whatsapp_transfer_candidates", []);
+            // The server's own rule (active attendants of the conversation's company).
+            const attendants = await this.orm.call("discuss.channel", "whatsapp_transfer_candidates", [
+                [this.props.thread.id],
+            ]);
             const assigneeId = this.props.thread.whatsapp_assignee_id?.id;
             this.state.attendants = attendants.filter((attendant) => attendant.id !== assigneeId);
         });

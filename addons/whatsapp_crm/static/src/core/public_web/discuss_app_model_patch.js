@@ -110,6 +110,8 @@ patch(DiscussApp.prototype, {
          */
         this.whatsappQueueCounts = undefined;
         this.whatsappQueueSubscribed = false;
+        /** The conversation shown before the current one (see `_threadOnUpdate`). */
+        this.whatsappLastThread = fields.One("Thread");
         this._whatsappQueueKeepLast = new KeepLast();
         /** Refresh the queue soon, once for a burst of changes. */
         this.whatsappScheduleQueueFetch = debounce(
@@ -147,6 +149,21 @@ patch(DiscussApp.prototype, {
         this.whatsappQueueFilter = queueFilter;
         browser.localStorage.setItem(WHATSAPP_QUEUE_FILTER_LS, queueFilter);
         this.whatsappFetchQueue();
+    },
+    /**
+     * A conversation opened from the queue (not answered by this attendant, so not a member of it)
+     * is followed live while it is on screen only: leaving it drops its bus channel, so that an
+     * attendant's websocket does not grow with every conversation they looked at.
+     *
+     * @override
+     */
+    _threadOnUpdate() {
+        const last = this.whatsappLastThread;
+        if (last?.notEq(this.thread) && last.channel_type === "whatsapp" && !last.self_member_id) {
+            last.isLocallyPinned = false;
+        }
+        this.whatsappLastThread = this.thread;
+        super._threadOnUpdate(...arguments);
     },
     onStorage(ev) {
         super.onStorage(ev);
