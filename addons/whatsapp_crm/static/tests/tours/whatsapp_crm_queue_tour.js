@@ -11,8 +11,27 @@ export const count = (queueFilter, count) =>
 export const headerAction = (name) => `.o-mail-DiscussContent-header button[name='${name}']`;
 
 /**
+ * Checks, in a `run`, how the conversation on screen is followed on the bus: as a member (the
+ * attendant answers it) or through Discuss's subscription of a locally pinned non-member channel.
+ *
+ * @param {"member"|"viewer"} how
+ */
+export function assertFollowedAs(how) {
+    const { "mail.store": store } = odoo.__WOWL_DEBUG__.root.env.services;
+    const thread = store.discuss.thread;
+    const isMember = Boolean(thread.self_member_id);
+    if (isMember !== (how === "member") || thread.shouldSubscribeToBusChannel === isMember) {
+        throw new Error(
+            `Expected the conversation to be followed as ${how}: member ${isMember}, ` +
+                `own bus subscription ${thread.shouldSubscribeToBusChannel}`
+        );
+    }
+}
+
+/**
  * An attendant finds a waiting conversation under "Unassigned", takes it (the conversation moves
- * to "Mine" and shows their name), answers the customer and returns it to the queue.
+ * to "Mine" and shows their name), answers the customer and returns it to the queue. Only while
+ * they answer it are they a member of it; before and after, they follow it as a viewer.
  */
 registry.category("web_tour.tours").add("whatsapp_crm_queue_tour", {
     steps: () => [
@@ -41,6 +60,7 @@ registry.category("web_tour.tours").add("whatsapp_crm_queue_tour", {
         },
         {
             trigger: ".o-whatsapp-WindowBanner .o-whatsapp-QueueBadge.o-waiting:contains(Waiting)",
+            run: () => assertFollowedAs("viewer"),
         },
         {
             // Only the assignee (or a manager) hands a conversation over.
@@ -66,6 +86,10 @@ registry.category("web_tour.tours").add("whatsapp_crm_queue_tour", {
         },
         {
             trigger: ".o-mail-NotificationMessage:contains(Ana Atendente is now answering.)",
+        },
+        {
+            trigger: ".o-mail-DiscussContent-header:has(button[name='whatsapp-release'])",
+            run: () => assertFollowedAs("member"),
         },
         {
             trigger: `.o-mail-DiscussContent-header:not(:has(button[name='whatsapp-take'])):has(button[name='whatsapp-transfer'])`,
@@ -139,7 +163,26 @@ registry.category("web_tour.tours").add("whatsapp_crm_queue_tour", {
             trigger: count("unassigned", 1),
         },
         {
+            // No longer a member, still on screen and followed live.
             trigger: headerAction("whatsapp-take"),
+            run: () => assertFollowedAs("viewer"),
+        },
+        {
+            // Leaving it ends that subscription.
+            trigger: ".o-mail-Mailbox:contains(Starred)",
+            run: "click",
+        },
+        {
+            trigger: ".o-mail-Mailbox.o-active:contains(Starred)",
+            run() {
+                const { "mail.store": store } = odoo.__WOWL_DEBUG__.root.env.services;
+                const thread = Object.values(store.Thread.records).find(
+                    (record) => record.channel_type === "whatsapp"
+                );
+                if (thread.isLocallyPinned || thread.shouldSubscribeToBusChannel) {
+                    throw new Error("The conversation left on screen is still followed on the bus");
+                }
+            },
         },
     ],
 });
