@@ -6,8 +6,9 @@ process.
     ... bench/bench_queue.py --only a --notify-messages 500                 # see --help
 
 (a) webhook → websocket: an attendant logged in over HTTP (/web/session/authenticate) holds a real websocket on
-    /websocket, subscribed as Odoo's web client does (membership gives the conversation's channel); one signed
-    text message at a time is POSTed and timed until its `discuss.channel/new_message` notification arrives.
+    /websocket, subscribed as Odoo's web client does (the attendant takes the conversation, whose membership
+    gives its channel); one signed text message at a time is POSTed and timed until its
+    `discuss.channel/new_message` notification arrives.
 (b) auto-release: N stale assigned conversations (bulk SQL), then the auto-release job run once
     (`ir.cron.method_direct_trigger` over XML-RPC, as admin: Odoo's own job runner, in the HTTP thread): how many
     it released and how fast, batch by batch; if one run does not release them all, it is triggered again at once
@@ -18,6 +19,10 @@ process.
     belongs to none; (a) again on that data for both; and EXPLAIN ANALYZE of the SQL the call really sends
     (captured on a second start of the server behind the harness's PgProxy, so that the timed runs go straight to
     PostgreSQL).
+(d) webhook → websocket by open conversations (issue 18 point 4): (a) with 1,000 and then 100,000 open
+    conversations in the database (bulk SQL, members as production has them: the assignee only), for an attendant
+    who answers the conversation and for one who only has it open; then the previous model (the attendant a member
+    of every open conversation) for contrast.
 
 Prints a table and saves bench/results/queue-<time>.json (and queue-latest.json). See bench/README.md.
 """
@@ -46,7 +51,7 @@ from harness import CpuMeter, Stack, WebhookClient, encode_payload, signature, w
 from bench import cpu_summary, latency_row, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
-TARGETS = {"a_p95_ms": 100, "b_seconds": 5, "c_p95_ms": 300}
+TARGETS = {"a_p95_ms": 100, "b_seconds": 5, "c_p95_ms": 300, "d_p95_ms": 100}
 
 
 # ------------------------------------------------------------
@@ -151,15 +156,20 @@ def admin_ids(probe):
 # (a) webhook POST -> notification on an attendant's websocket
 # ------------------------------------------------------------
 
-def bench_notify(stack, count, warmup, attendant=None):
-    """``attendant``: ``(login, password, partner_id)`` of an existing attendant (default: a new one)."""
+def bench_notify(stack, count, warmup, attendant=None, follow="assigned"):
+    """``attendant``: ``(login, password, partner_id)`` of an existing attendant (default: a new one).
+
+    ``follow``: how the attendant's websocket follows the conversation. "assigned": they take it
+    (Assumir), so its assignee's membership gives the channel, with no explicit channel in the
+    subscription (as Odoo's web client subscribes); "opened": they look at it from the queue without
+    taking it, and the web client asks for "discuss.channel_<id>" by name."""
     probe = stack.probe
     if attendant:
         login, password, partner_id = attendant
     else:
         login = "bench_ws"
         _uid, partner_id, password = create_attendant(stack, login)
-    # The conversation exists first (first message), with every attendant as a member, as in production.
+    # The conversation exists first (first message); nobody is a member of a new conversation.
     customer = stack.customer(harness.unique_wa_id("notify"), "Bench Websocket")
     first = customer.text("primeira mensagem", send=False)
     client = WebhookClient(stack.server)
@@ -167,17 +177,23 @@ def bench_notify(stack, count, warmup, attendant=None):
         raise harness.HarnessError("the first message was refused")
     probe.wait_processed([first.wamid], timeout=60)
     channel_id = probe.scalar("SELECT channel_id FROM whatsapp_message WHERE wamid = %s", [first.wamid])
+
+    session = JsonRpcSession(stack.server).authenticate(login, password)
+    explicit = []
+    if follow == "assigned":
+        session.call_kw("discuss.channel", "action_whatsapp_take", [[channel_id]])
+    else:
+        explicit = [f"discuss.channel_{channel_id}"]
     member = probe.scalar("SELECT count(*) FROM discuss_channel_member WHERE channel_id = %s AND partner_id = %s",
                           [channel_id, partner_id])
     # Each one is a bus channel the websocket subscribes to (twice: the channel and its "internal_users").
     memberships = probe.scalar("SELECT count(*) FROM discuss_channel_member WHERE partner_id = %s", [partner_id])
-
-    session = JsonRpcSession(stack.server).authenticate(login, password)
     url = f"ws://127.0.0.1:{stack.server.port}/websocket?version={websocket_version()}"
     ws = websocket.create_connection(url, cookie=f"session_id={session.session_id}", timeout=10)
     last = probe.scalar("SELECT coalesce(max(id), 0) FROM bus_bus")
-    # What Odoo's websocket worker sends: no explicit channel, membership gives the conversation's.
-    ws.send(json.dumps({"event_name": "subscribe", "data": {"channels": [], "last": last}}))
+    # What Odoo's websocket worker sends: the queue, and the conversation on screen if not a member.
+    ws.send(json.dumps({"event_name": "subscribe",
+                        "data": {"channels": ["whatsapp_crm.queue", *explicit], "last": last}}))
 
     nonce = os.urandom(3).hex()
     bodies = []
@@ -235,7 +251,7 @@ def bench_notify(stack, count, warmup, attendant=None):
     figures = summary(end_to_end)
     return {
         "server": "threaded (--workers=0 --max-cron-threads=3, as `make run`)",
-        "messages": count, "warmup": warmup,
+        "messages": count, "warmup": warmup, "follow": follow,
         "attendant_is_member": bool(member),
         "attendant_memberships": memberships,
         "first_message_after_subscribe_ms": round(first_after_subscribe * 1000, 1) if first_after_subscribe else None,
@@ -254,9 +270,8 @@ def bench_notify(stack, count, warmup, attendant=None):
 # Bulk data (SQL generate_series; the ORM would take hours for (c))
 # ------------------------------------------------------------
 
-# Customers, their conversations and the members every conversation gets in production
-# (_whatsapp_get_or_open: the customer and every attendant), in one statement.
-# %(state)s is an SQL expression of r (a random number per row) choosing the queue state.
+# Customers, their conversations and their members, in one statement. {state} is an SQL expression of r (a random
+# number per row) choosing the queue state; {members}, a query of c (the new channel) giving its members' partners.
 CONVERSATIONS_SQL = """
 WITH spec AS (
     SELECT g, random() AS r, random() AS r2, random() AS r3 FROM generate_series(1, %(count)s) g
@@ -275,12 +290,12 @@ WITH spec AS (
     SELECT partner_id, name, r, r2, r3, {state} AS state FROM numbered
 ), channels AS (
     INSERT INTO discuss_channel (name, channel_type, uuid, active, create_uid, write_uid, create_date, write_date,
-                                 last_interest_dt, whatsapp_account_id, whatsapp_partner_id, whatsapp_status,
-                                 whatsapp_queue_state, whatsapp_assignee_id, whatsapp_assigned_at,
+                                 last_interest_dt, whatsapp_account_id, whatsapp_company_id, whatsapp_partner_id,
+                                 whatsapp_status, whatsapp_queue_state, whatsapp_assignee_id, whatsapp_assigned_at,
                                  whatsapp_last_activity_at, whatsapp_last_direction, whatsapp_last_inbound_at,
                                  whatsapp_window_expires_at)
     SELECT name, 'whatsapp', 'qb' || partner_id, true, 1, 1, %(now)s, %(now)s,
-           {last_interest}, %(account)s, partner_id,
+           {last_interest}, %(account)s, (SELECT company_id FROM whatsapp_account WHERE id = %(account)s), partner_id,
            CASE WHEN state = 'closed' THEN 'closed' ELSE 'open' END,
            state,
            CASE WHEN state IN ('assigned', 'waiting_customer') THEN
@@ -290,13 +305,13 @@ WITH spec AS (
            CASE WHEN state = 'waiting_customer' THEN 'out' ELSE 'in' END,
            {last_interest}, {last_interest} + interval '24 hours'
       FROM shaped
-    RETURNING id, whatsapp_partner_id
+    RETURNING id, whatsapp_partner_id, whatsapp_assignee_id
 ), members AS (
     INSERT INTO discuss_channel_member (channel_id, partner_id, new_message_separator, create_uid, write_uid,
                                         create_date, write_date, last_interest_dt)
     SELECT c.id, m.partner_id, 0, 1, 1, %(now)s, %(now)s, %(now)s
       FROM channels c
-     CROSS JOIN LATERAL (SELECT c.whatsapp_partner_id UNION ALL SELECT unnest(%(attendants)s)) m(partner_id)
+     CROSS JOIN LATERAL ({members}) m(partner_id)
     RETURNING 1
 )
 SELECT (SELECT min(id) FROM channels), (SELECT max(id) FROM channels), (SELECT count(*) FROM channels),
@@ -315,10 +330,16 @@ SELECT 'discuss.channel', c.id, 'comment', '<p>mensagem ' || g || '</p>',
 """
 
 
+# Members as production had them before 19.0.1.1.0 (_whatsapp_get_or_open added the customer and every attendant)...
+MEMBERS_CUSTOMER_AND_ATTENDANTS = "SELECT c.whatsapp_partner_id UNION ALL SELECT unnest(%(attendants)s)"
+# ... and since: the assignee only (nobody while the conversation waits; never the customer).
+MEMBERS_ASSIGNEE = "SELECT partner_id FROM res_users WHERE id = c.whatsapp_assignee_id"
+
+
 def insert_conversations(probe, *, count, label, state, last_interest, assigned_at, activity, account, assignee,
-                         other_assignee, mine_share, attendant_partners):
+                         other_assignee, mine_share, attendant_partners, members=MEMBERS_CUSTOMER_AND_ATTENDANTS):
     sql = CONVERSATIONS_SQL.format(state=state, last_interest=last_interest, assigned_at=assigned_at,
-                                   activity=activity)
+                                   activity=activity, members=members)
     now = probe.scalar("SELECT (now() AT TIME ZONE 'UTC')::timestamp")
     row = probe.rows(sql, {"count": count, "label": label, "now": now, "account": account, "assignee": assignee,
                            "other_assignee": other_assignee, "mine_share": mine_share,
@@ -545,7 +566,7 @@ def bench_queue_list(stack, conversations, messages, warmup, runs, notify_messag
         others[queue_filter] = summary(values)
     session.close()
     # The same list for an attendant created after the data, hence a member of none of the conversations
-    # (in production every attendant joins every conversation: _whatsapp_get_or_open adds them all).
+    # (before 19.0.1.1.0 every attendant joined every conversation: _whatsapp_get_or_open added them all).
     _uid, outsider_partner, outsider_password = create_attendant(stack, "bench_queue_new")
     outsider = JsonRpcSession(stack.server).authenticate("bench_queue_new", outsider_password)
     values = [outsider.call_kw("discuss.channel", "whatsapp_queue_fetch", args)[1] for _ in range(warmup + 5)]
@@ -555,7 +576,7 @@ def bench_queue_list(stack, conversations, messages, warmup, runs, notify_messag
                            AND whatsapp_assignee_id IS NULL ORDER BY last_interest_dt DESC, id DESC LIMIT 50""")
     correct = (result["channel_ids"] == [row[0] for row in newest] and result["counts"] == expected_counts)
 
-    # (a) again, on this data: the timed attendant is a member of every conversation, as in production.
+    # (a) again, on this data: the timed attendant is a member of every conversation, as production had it.
     # The same data and server, two websocket clients in turn: one for the attendant who belongs to every
     # conversation, one for the attendant created after the data (a member of the new conversation only).
     at_scale = {}
@@ -613,6 +634,102 @@ def bench_queue_list(stack, conversations, messages, warmup, runs, notify_messag
         "target_p95_ms": TARGETS["c_p95_ms"],
         "meets_target": correct and figures["p95_ms"] <= TARGETS["c_p95_ms"],
     }
+
+
+# ------------------------------------------------------------
+# (d) webhook -> attendant's websocket with 1,000 and 100,000 open conversations (issue 18 point 4)
+# ------------------------------------------------------------
+
+def health_p50(server, count=200):
+    """/web/health p50 on the same server, in the same run (the reference of every latency ratio)."""
+    client = WebhookClient(server)
+    latencies = []
+    for _ in range(count):
+        status, latency = client.get("/web/health")
+        if status == 200:
+            latencies.append(latency)
+    client.close()
+    return summary(latencies)["p50_ms"]
+
+
+def cpu_per_message(figures):
+    """The Odoo server's CPU per timed message (processing + bus dispatch): unlike the latencies, it hardly
+    moves with other load on the machine."""
+    return round(figures["cpu"]["server_cpu_seconds"] / max(figures["messages"], 1) * 1000, 1)
+
+
+def bench_websocket_scale(stack, scales, count, warmup, legacy_count):
+    """Webhook POST -> `discuss.channel/new_message` on one attendant's websocket, with ``scales`` open
+    conversations in the database (seeded in steps on the same server), for an attendant who answers the
+    conversation (member) and for one who only has it open (explicit subscription). Then, for contrast, the
+    previous model at the largest scale: the attendant a member of every open conversation."""
+    probe = stack.probe
+    _uid, partner_id, password = create_attendant(stack, "bench_ws_scale")
+    other_uid, _other_partner, _ = create_attendant(stack, "bench_ws_other")
+    attendant = ("bench_ws_scale", password, partner_id)
+    runs, seeded = [], 0
+    for scale in sorted(scales):
+        started = time.monotonic()
+        # ~60 % waiting; the others answered by another attendant, their only member.
+        data = insert_conversations(
+            probe, count=scale - seeded, label="Cliente Escala",
+            state="CASE WHEN r < 0.6 THEN 'unassigned' ELSE 'assigned' END",
+            last_interest="%(now)s - r2 * interval '1 day'", assigned_at="%(now)s", activity="%(now)s",
+            account=stack.account_id, assignee=other_uid, other_assignee=other_uid, mine_share=1.0,
+            attendant_partners=[], members=MEMBERS_ASSIGNEE)
+        for table in ("res_partner", "discuss_channel", "discuss_channel_member"):
+            probe.execute(f"VACUUM ANALYZE {table}")
+        seeded = scale
+        open_count = probe.scalar("""SELECT count(*) FROM discuss_channel WHERE channel_type = 'whatsapp'
+                                     AND whatsapp_status = 'open'""")
+        print(f"[bench] (d) {open_count:,} open conversations ...", file=sys.stderr)
+        health = health_p50(stack.server)
+        run = {"open_conversations": open_count, "seeded": {**data, "seconds": round(time.monotonic() - started, 2)},
+               "health_p50_ms": health}
+        for follow in ("assigned", "opened"):
+            run[follow] = figures = bench_notify(stack, count, warmup, attendant=attendant, follow=follow)
+            figures["p95_over_health_p50"] = round(figures["webhook_to_websocket"]["p95_ms"] / health, 1)
+            figures["server_cpu_ms_per_message"] = cpu_per_message(figures)
+        runs.append(run)
+    legacy = None
+    if legacy_count:
+        # The previous model: every attendant joined every open conversation.
+        probe.execute("""INSERT INTO discuss_channel_member (channel_id, partner_id, new_message_separator,
+                                                             create_uid, write_uid, create_date, write_date)
+                         SELECT id, %s, 0, 1, 1, now(), now() FROM discuss_channel c
+                          WHERE channel_type = 'whatsapp' AND whatsapp_status = 'open'
+                            AND NOT EXISTS (SELECT 1 FROM discuss_channel_member m
+                                             WHERE m.channel_id = c.id AND m.partner_id = %s)""",
+                      [partner_id, partner_id])
+        probe.execute("VACUUM ANALYZE discuss_channel_member")
+        print("[bench] (d) previous model: member of every open conversation ...", file=sys.stderr)
+        legacy = bench_notify(stack, legacy_count, 2, attendant=attendant, follow="assigned")
+        legacy["server_cpu_ms_per_message"] = cpu_per_message(legacy)
+    return {"runs": runs, "previous_model": legacy, "target_p95_ms": TARGETS["d_p95_ms"],
+            "meets_target": all(not run[follow]["missed"]
+                                and run[follow]["webhook_to_websocket"]["p95_ms"] <= TARGETS["d_p95_ms"]
+                                for run in runs for follow in ("assigned", "opened"))}
+
+
+def print_websocket_scale(d):
+    lines = [f"(d) webhook POST -> attendant's websocket by open conversations in the database (threaded, "
+             f"{d['runs'][0]['assigned']['messages']} messages each, one at a time)",
+             "    {:40}{:>9}{:>9}{:>9}{:>9}   (ms)  p95/health p50, Odoo CPU per message".format(
+                 "", "p50", "p95", "p99", "max")]
+    for run in d["runs"]:
+        for follow, label in (("assigned", "answering it (member)"), ("opened", "viewing it (not a member)")):
+            figures = run[follow]["webhook_to_websocket"]
+            lines.append(latency_row(f"{run['open_conversations']:>7,} open, {label}", figures, 40)
+                         + f"   {run[follow]['p95_over_health_p50']}x, {run[follow]['server_cpu_ms_per_message']} ms"
+                           f"  (memberships {run[follow]['attendant_memberships']}, missed {run[follow]['missed']})")
+        lines.append(f"    {'':40}/web/health p50 {run['health_p50_ms']} ms; {cpu_summary(run['assigned']['cpu'])}")
+    if d["previous_model"]:
+        legacy = d["previous_model"]
+        lines.append(latency_row(f"previous model, member of {legacy['attendant_memberships']:,}",
+                                 legacy["webhook_to_websocket"], 40)
+                     + f"   {legacy['server_cpu_ms_per_message']} ms  (missed {legacy['missed']})")
+    lines.append(f"    p95 <= {d['target_p95_ms']} ms at every scale: {verdict(d['meets_target'])}")
+    return lines + [""]
 
 
 # ------------------------------------------------------------
@@ -693,6 +810,8 @@ def print_table(results):
                          f"messages, {scale['missed']} missed); first message after subscribing "
                          f"{scale['first_message_after_subscribe_ms']} ms")
         lines.append("")
+    if "d" in results:
+        lines += print_websocket_scale(results["d"])
     machine = results["machine"]
     lines.append(f"machine: {machine['cpus']} CPUs, load average before the run {machine['loadavg_before']}; "
                  f"total {results['total_seconds']} s; results: {results['path']}")
@@ -701,7 +820,7 @@ def print_table(results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="a,b,c", help="figures to run: a,b,c")
+    parser.add_argument("--only", default="a,b,c,d", help="figures to run: a,b,c,d")
     parser.add_argument("--notify-messages", type=int, default=200, help="(a) timed messages")
     parser.add_argument("--notify-warmup", type=int, default=10, help="(a) untimed messages first")
     parser.add_argument("--release-conversations", type=int, default=10_000, help="(b)")
@@ -711,6 +830,11 @@ def main():
     parser.add_argument("--warmup", type=int, default=3, help="(c) untimed calls first")
     parser.add_argument("--notify-at-scale", type=int, default=20,
                         help="(c) then (a) again on that data, with this many messages (0: skip)")
+    parser.add_argument("--ws-scales", default="1000,100000", help="(d) open conversations, in steps")
+    parser.add_argument("--ws-messages", type=int, default=100, help="(d) timed messages per scale and mode")
+    parser.add_argument("--ws-warmup", type=int, default=5, help="(d) untimed messages first")
+    parser.add_argument("--ws-previous-model", type=int, default=20,
+                        help="(d) messages for the previous model (member of every open conversation; 0: skip)")
     args = parser.parse_args()
     only = set(args.only.split(","))
 
@@ -739,6 +863,12 @@ def main():
             clear_foreign_cron_triggers(stack.probe)
             results["c"] = bench_queue_list(stack, args.conversations, args.messages, args.warmup, args.runs,
                                             args.notify_at_scale)
+    if "d" in only:
+        with Stack("threaded", label="bench-queue-d") as stack:
+            print("[bench] (d) webhook -> websocket by open conversations ...", file=sys.stderr)
+            clear_foreign_cron_triggers(stack.probe)
+            results["d"] = bench_websocket_scale(stack, [int(n) for n in args.ws_scales.split(",")],
+                                                 args.ws_messages, args.ws_warmup, args.ws_previous_model)
     results["total_seconds"] = round(time.monotonic() - started, 1)
     stamp = results["started_at"].replace(":", "").replace("-", "")
     path = RESULTS_DIR / f"queue-{stamp}.json"

@@ -78,7 +78,8 @@ class WhatsAppMessage(models.Model):
     failed_at = fields.Datetime(readonly=True)
     error_code = fields.Integer(readonly=True)
     error_category = fields.Char(readonly=True)
-    error_message = fields.Char(readonly=True, groups=ADMIN_AND_PROCESSING, help="Meta's own words, for administrators.")
+    error_message = fields.Char(readonly=True, groups=ADMIN_AND_PROCESSING,
+                                help="Meta's own words, for administrators.")
     failure_reason = fields.Char(compute="_compute_failure_reason")
     pricing = fields.Json(readonly=True, groups=MANAGERS_AND_PROCESSING, help="Meta's pricing block, stored as sent.")
     conversation_info = fields.Json(readonly=True, groups=MANAGERS_AND_PROCESSING)

@@ -125,6 +125,14 @@ class WhatsAppCase(LoopbackRequestsMixin, HttpCase):
     def whatsapp_message(self, wamid):
         return self.env["whatsapp.message"].search([("wamid", "=", wamid)])
 
+    def receive_until(self, websocket, predicate, limit=50):
+        """The first bus notification on ``websocket`` (a WebsocketCase's) matching ``predicate``."""
+        for _ in range(limit):
+            for notification in json.loads(websocket.recv()):
+                if predicate(notification):
+                    return notification
+        self.fail("the expected notification never arrived")
+
     def attendant_writes(self, channel, body, user=None, parent=None):
         """Post in the conversation as an attendant, the way Discuss's composer does."""
         return channel.with_user(user or self.attendant).message_post(

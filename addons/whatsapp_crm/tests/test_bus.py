@@ -11,13 +11,6 @@ from .common import WhatsAppCase
 class TestBus(WhatsAppCase, WebsocketCase):
     """An attendant connected over a real websocket sees a customer's message and its ticks arrive."""
 
-    def receive_until(self, websocket, predicate, limit=50):
-        for _ in range(limit):
-            for notification in json.loads(websocket.recv()):
-                if predicate(notification):
-                    return notification
-        self.fail("the expected notification never arrived")
-
     def test_attendant_receives_new_message_and_status(self):
         self.customer().text("Primeira mensagem")
         self.process_inbox()

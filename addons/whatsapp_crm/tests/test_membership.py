@@ -43,13 +43,6 @@ class MembershipCase(WhatsAppCase, WebsocketCase):
         (server_side,) = dispatch._channels_to_ws[self.key(user.partner_id)]
         return websocket, server_side._channels
 
-    def receive_until(self, websocket, predicate, limit=50):
-        for _ in range(limit):
-            for notification in json.loads(websocket.recv()):
-                if predicate(notification):
-                    return notification
-        self.fail("the expected notification never arrived")
-
 
 @tagged("post_install", "-at_install", "whatsapp_crm")
 class TestMembership(MembershipCase):

@@ -1,7 +1,7 @@
-from meta_sandbox import webhooks
-
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+
+from meta_sandbox import webhooks
 
 from .common import APP_SECRET, WABA_ID, WhatsAppCase
 
