@@ -274,7 +274,8 @@ def bench_notify(stack, count, warmup, attendant=None, follow="assigned"):
 # number per row) choosing the queue state; {members}, a query of c (the new channel) giving its members' partners.
 CONVERSATIONS_SQL = """
 WITH spec AS (
-    SELECT g, random() AS r, random() AS r2, random() AS r3 FROM generate_series(1, %(count)s) g
+    SELECT g, random() AS r, random() AS r2, random() AS r3
+      FROM generate_series(%(first)s, %(first)s + %(count)s - 1) g
 ), partners AS (
     INSERT INTO res_partner (name, complete_name, phone, whatsapp_wa_id, whatsapp_profile_name, active, type,
                              is_company, partner_share, employee, create_uid, write_uid, create_date, write_date)
@@ -285,7 +286,8 @@ WITH spec AS (
     RETURNING id, name
 ), numbered AS (
     SELECT p.id AS partner_id, p.name, s.r, s.r2, s.r3
-      FROM (SELECT id, name, row_number() OVER (ORDER BY id) AS g FROM partners) p JOIN spec s USING (g)
+      FROM (SELECT id, name, row_number() OVER (ORDER BY id) + %(first)s - 1 AS g FROM partners) p
+      JOIN spec s USING (g)
 ), shaped AS (
     SELECT partner_id, name, r, r2, r3, {state} AS state FROM numbered
 ), channels AS (
@@ -337,12 +339,14 @@ MEMBERS_ASSIGNEE = "SELECT partner_id FROM res_users WHERE id = c.whatsapp_assig
 
 
 def insert_conversations(probe, *, count, label, state, last_interest, assigned_at, activity, account, assignee,
-                         other_assignee, mine_share, attendant_partners, members=MEMBERS_CUSTOMER_AND_ATTENDANTS):
+                         other_assignee, mine_share, attendant_partners, members=MEMBERS_CUSTOMER_AND_ATTENDANTS,
+                         first=1):
+    """``first``: the number of the first customer (their numbers are unique: start after earlier calls)."""
     sql = CONVERSATIONS_SQL.format(state=state, last_interest=last_interest, assigned_at=assigned_at,
                                    activity=activity, members=members)
     now = probe.scalar("SELECT (now() AT TIME ZONE 'UTC')::timestamp")
-    row = probe.rows(sql, {"count": count, "label": label, "now": now, "account": account, "assignee": assignee,
-                           "other_assignee": other_assignee, "mine_share": mine_share,
+    row = probe.rows(sql, {"first": first, "count": count, "label": label, "now": now, "account": account,
+                           "assignee": assignee, "other_assignee": other_assignee, "mine_share": mine_share,
                            "attendants": list(attendant_partners)})[0]
     return {"first_id": row[0], "last_id": row[1], "conversations": row[2], "members": row[3]}
 
@@ -676,7 +680,7 @@ def bench_websocket_scale(stack, scales, count, warmup, legacy_count):
             state="CASE WHEN r < 0.6 THEN 'unassigned' ELSE 'assigned' END",
             last_interest="%(now)s - r2 * interval '1 day'", assigned_at="%(now)s", activity="%(now)s",
             account=stack.account_id, assignee=other_uid, other_assignee=other_uid, mine_share=1.0,
-            attendant_partners=[], members=MEMBERS_ASSIGNEE)
+            attendant_partners=[], members=MEMBERS_ASSIGNEE, first=seeded + 1)
         for table in ("res_partner", "discuss_channel", "discuss_channel_member"):
             probe.execute(f"VACUUM ANALYZE {table}")
         seeded = scale
