@@ -12,6 +12,7 @@ from .customer_page import CustomerPage
 from .graph_server import GraphApp, GraphServer
 from .sender import WebhookSender
 from .state import DEFAULT_MEDIA_URL_TTL, SandboxState
+from .templates import EVENT_STATUSES
 
 _logger = logging.getLogger(__name__)
 
@@ -117,8 +118,9 @@ class Sandbox:
 
     def change_template_status(self, name, language, status, *, reason=None, post=True, **extra):
         """Meta reviews, pauses, disables… a template: the list changes and a ``message_template_status_update``
-        webhook is POSTed (returned unposted with ``post=False``). ``extra``: ``other_info``, ``disable_date``."""
-        template = self.state.set_template_status(name, language, status, reason)
+        webhook is POSTed (returned unposted with ``post=False``). ``status`` is a status or an event that implies
+        one (REINSTATED: approved again after a pause). ``extra``: ``other_info``, ``disable_date``."""
+        template = self.state.set_template_status(name, language, EVENT_STATUSES.get(status, status), reason)
         return self._template_webhook("message_template_status_update", webhooks.template_status_update(
             template["id"], name, language, status, reason, category=template["category"], **extra), post)
 

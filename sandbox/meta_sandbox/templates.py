@@ -11,6 +11,8 @@ MEDIA_HEADER_FORMATS = {"IMAGE", "VIDEO", "DOCUMENT", "LOCATION"}
 # Every status a template can have on Meta (the ``status`` field and the status-update webhook's events).
 STATUSES = ("APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED", "IN_APPEAL", "PENDING_DELETION", "DELETED",
             "ARCHIVED", "LIMIT_EXCEEDED", "FLAGGED", "LOCKED")
+# Status-update events that are not statuses themselves, and the status they leave the template in.
+EVENT_STATUSES = {"REINSTATED": "APPROVED"}
 QUALITY_SCORES = ("GREEN", "YELLOW", "RED", "UNKNOWN")
 # Meta refuses a send whose body, once its parameters are filled in, exceeds this (132005).
 BODY_MAX_LENGTH = 1024
