@@ -282,9 +282,13 @@ class DiscussChannel(models.Model):
         try:
             check_values(spec, dict(values, **({"header.media": attachment.name} if attachment else {})))
         except TemplateError as error:
-            variable = template.variable_ids.filtered(lambda row: row.key == error.key)
+            key = error.key
+            if key in ("body", "header"):
+                raise UserError(self.env._("The template is too long for WhatsApp once filled in: shorten "
+                                           "the values.")) from None
+            variable = template.variable_ids.filtered(lambda row: row.key == key)
             raise UserError(self.env._("The template cannot be sent: %(field)s is missing or invalid.",
-                                       field=variable.display_name or error.key)) from None
+                                       field=variable.display_name or key)) from None
         body = template._whatsapp_preview_html(spec, values, attachment.name if attachment else None)
         message = self.with_context(whatsapp_template_send={
             "template_id": template.id, "values": values, "attachment_id": attachment.id,

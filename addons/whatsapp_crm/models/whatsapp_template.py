@@ -391,7 +391,6 @@ class WhatsAppTemplate(models.Model):
         """What the send dialog shows for this template in ``channel``: components, variables with
         their defaults, the stored header file and the preview."""
         self.ensure_one()
-        spec = self._whatsapp_spec()
         defaults = channel._whatsapp_template_default_values()
         variables = [{
             "key": row.key, "component": row.component, "name": row.name, "label": row.display_name,
@@ -439,8 +438,9 @@ class WhatsAppTemplate(models.Model):
         for button in rendered["buttons"]:
             icon = {"URL": "fa-external-link", "PHONE_NUMBER": "fa-phone", "COPY_CODE": "fa-clipboard",
                     "OTP": "fa-clipboard"}.get(button["type"], "fa-reply")
-            parts.append(Markup('<div class="o-whatsapp-TemplatePreview-button" title="%s"><i class="fa %s"></i> %s</div>')
-                         % (button["url"] or button["phone_number"], icon, button["text"]))
+            parts.append(Markup('<div class="o-whatsapp-TemplatePreview-button" title="%s">'
+                                '<i class="fa %s"></i> %s</div>') % (button["url"] or button["phone_number"], icon,
+                                                                     button["text"]))
         return Markup('<div class="o-whatsapp-TemplatePreview">%s</div>') % Markup().join(parts)
 
     # ------------------------------------------------------------

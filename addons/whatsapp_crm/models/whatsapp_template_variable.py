@@ -68,7 +68,7 @@ class WhatsAppTemplateVariable(models.Model):
             elif variable.component == "header":
                 label = _("Header {{%(name)s}}", name=variable.name)
             else:
-                label = "{{%s}}" % variable.name
+                label = f"{{{{{variable.name}}}}}"
             variable.display_name = label
 
     @api.model
@@ -84,7 +84,7 @@ class WhatsAppTemplateVariable(models.Model):
                     return source
             return "none"
         text = spec.header_text if variable.component == "header" else spec.body_text
-        before = re.split(r"\{\{\s*%s\s*\}\}" % re.escape(variable.name), text or "", maxsplit=1)[0]
+        before = re.split(rf"\{{\{{\s*{re.escape(variable.name)}\s*\}}\}}", text or "", maxsplit=1)[0]
         return "partner_first_name" if GREETING_BEFORE.search(before) else "none"
 
     def _whatsapp_default(self, defaults):

@@ -329,7 +329,8 @@ class TestTemplateSend(TemplateCase):
         channel_class = type(self.env["discuss.channel"])
 
         def refuse(channel, partner, template):
-            raise UserError(f"{partner.name} did not consent to {template.category}")
+            reason = f"{partner.name} did not consent to {template.category}"
+            raise UserError(reason)
 
         with patch.object(channel_class, "_whatsapp_check_template_allowed", refuse), \
                 self.assertRaisesRegex(UserError, "Maria Souza did not consent to marketing"):

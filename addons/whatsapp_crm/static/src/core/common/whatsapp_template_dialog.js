@@ -106,6 +106,33 @@ export class WhatsAppTemplateDialog extends Component {
         return this.state.upload?.name || this.state.form?.stored_file?.name || "";
     }
 
+    get fileHint() {
+        const { form, upload, uploading } = this.state;
+        if (uploading) {
+            return _t("Uploading…");
+        }
+        if (upload) {
+            return _t("Sending %(file)s.", { file: upload.name });
+        }
+        if (form.stored_file) {
+            return _t("Sending the template's file, %(file)s, unless you choose another one.", {
+                file: form.stored_file.name,
+            });
+        }
+        return _t("This template needs a file.");
+    }
+
+    get moreText() {
+        const { templates, total } = this.state;
+        if (total <= templates.length) {
+            return "";
+        }
+        return _t("%(shown)s of %(total)s templates: refine the search to see the others.", {
+            shown: templates.length,
+            total,
+        });
+    }
+
     get needsFile() {
         return ["image", "video", "document"].includes(this.state.form?.header_format);
     }
