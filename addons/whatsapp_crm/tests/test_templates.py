@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.whatsapp_crm.tools.graph_api import GraphError, WhatsAppGraphClient
@@ -339,7 +339,7 @@ class TestTemplateSend(TemplateCase):
     def test_only_attendants_send_templates(self):
         self.sandbox.state.add_template("aviso", body="Aviso")
         self.sync()
-        with self.assertRaises(Exception):  # noqa: B017 - AccessError on the channel or the method
+        with self.assertRaises(AccessError):
             self.send_template("aviso", {}, user=self.employee)
 
 
