@@ -26,6 +26,9 @@ admin = env.ref("base.user_admin")
 admin.write({"lang": "pt_BR", "tz": "America/Sao_Paulo"})
 admin.company_id.write({"country_id": env.ref("base.br").id})
 admin.company_id.partner_id.lang = "pt_BR"  # the language of system lines in conversations
+# Offered by the sandbox's welcome template (boas_vindas_privacidade) as its {{link_privacidade}}.
+admin.company_id.whatsapp_privacy_policy_url = admin.company_id.whatsapp_privacy_policy_url or \
+    "https://filarmonica.example/privacidade"
 env.cr.commit()
 print(" ".join(f"{key.upper()}={DEMO[key]}" for key in
                ("app_secret", "verify_token", "access_token", "phone_number_id", "waba_id")))

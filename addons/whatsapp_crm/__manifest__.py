@@ -22,6 +22,9 @@
         "views/whatsapp_crm_menus.xml",
         "views/whatsapp_media_views.xml",
         "views/res_config_settings_views.xml",
+        "data/whatsapp_template_cron.xml",
+        "views/whatsapp_template_views.xml",
+        "views/whatsapp_pricing_rate_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

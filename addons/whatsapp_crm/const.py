@@ -14,6 +14,15 @@ OUTBOUND_STATE_RANK = {
     "played": 5,
 }
 META_STATUSES = ("sent", "delivered", "read", "played", "failed")
+# Meta's pricing categories (``pricing.category`` of status webhooks; a template's category at send time).
+PRICING_CATEGORIES = [
+    ("marketing", "Marketing"),
+    ("utility", "Utility"),
+    ("authentication", "Authentication"),
+    ("authentication_international", "Authentication (international)"),
+    ("service", "Service"),
+    ("marketing_lite", "Marketing Lite"),
+]
 
 # Who does what (security/whatsapp_crm_groups.xml): attendants read and answer conversations,
 # managers also reassign anyone's; the processing group is the technical user that runs the jobs.
@@ -44,4 +53,17 @@ FAILURE_EXPLANATIONS = {
     "attachments": _lt("Sending files through WhatsApp is not available yet: send the text only."),
     "no_recipient": _lt("This contact has no WhatsApp number."),
     "too_long": _lt("WhatsApp accepts at most 4,096 characters in a message."),
+}
+
+# A failed template send, explained by Meta's error code (more precise than the "template" category).
+TEMPLATE_ERROR_EXPLANATIONS = {
+    132000: _lt("The template's variables do not match what Meta approved (a value is missing or extra). "
+                "Sync the templates and send it again."),
+    132001: _lt("Meta does not know this template in this language, or it is not approved yet. "
+                "Sync the templates and choose another one."),
+    132005: _lt("The filled-in template is too long for WhatsApp: shorten the values."),
+    132012: _lt("A template value has the wrong format for this template (for example a video where it "
+                "expects an image)."),
+    132015: _lt("Meta paused this template because of its low quality: choose another template."),
+    132016: _lt("Meta disabled this template for good because of its low quality: choose another template."),
 }

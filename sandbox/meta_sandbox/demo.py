@@ -15,6 +15,14 @@ DEMO_TEMPLATES = (
     {"name": "pesquisa_satisfacao", "category": "MARKETING", "header": "Pesquisa de satisfação",
      "body": "{{1}}, como você avalia o nosso atendimento?", "buttons": ["Ótimo", "Regular", "Ruim"],
      "footer": "Responda quando puder"},
+    # The welcome message with the privacy policy (LGPD): named parameters, the link a company setting.
+    {"name": "boas_vindas_privacidade", "category": "UTILITY", "parameter_format": "NAMED",
+     "body": "Olá {{nome}}! Antes de começarmos: veja como tratamos seus dados em {{link_privacidade}}.",
+     "footer": "Filarmônica"},
+    {"name": "lembrete_concerto", "category": "MARKETING", "header": {"format": "IMAGE"},
+     "body": "Olá {{1}}! O concerto {{2}} é neste sábado às 20h. Seu ingresso está garantido.",
+     "buttons": [{"type": "URL", "text": "Ver ingresso", "url": "https://ingressos.example/i/{{1}}",
+                  "example": ["https://ingressos.example/i/abc123"]}, "Confirmo presença"]},
 )
 
 

@@ -48,6 +48,7 @@ ERRORS = {
              "The number of variable parameter values does not match the number of variables in the template."),
     132001: ("Template name does not exist in the translation",
              "The template does not exist in the specified language or has not been approved."),
+    132005: ("Translated text too long", "Translated text is too long."),
     132012: ("Parameter format does not match format in the created template",
              "Variable parameter values formatted incorrectly."),
     132015: ("Template is Paused", "The template is paused due to low quality."),

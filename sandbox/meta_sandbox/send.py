@@ -2,7 +2,7 @@
 
 from .errors import GraphError
 from .phone import canonical_wa_id
-from .templates import body_parameter_names, expected_parameters
+from .templates import check_send
 from .validation import validate_message, validate_read
 
 _TEMPLATE_STATUS_ERRORS = {"PAUSED": 132015, "DISABLED": 132016}
@@ -16,18 +16,7 @@ def _check_template(state, phone, request):
         raise GraphError(_TEMPLATE_STATUS_ERRORS[status], f"Template {name} ({language}) is {status.lower()}.")
     if status != "APPROVED":   # unknown, wrong language, PENDING, REJECTED... all look alike to the sender
         raise GraphError(132001, f"template name ({name}) does not exist in {language}")
-    expected = expected_parameters(template)
-    for kind in ("header", "body"):
-        given, wanted = request.template_counts.get(kind, 0), expected.get(kind, 0)
-        if given != wanted:
-            raise GraphError(132000, f"{kind}: number of localizable_params ({given}) does not match the "
-                                     f"expected number of params ({wanted})")
-    if template["parameter_format"] == "NAMED":
-        wanted_names = sorted(body_parameter_names(template))
-        given_names = sorted(str(n) for n in request.template_param_names)
-        if given_names != wanted_names:
-            raise GraphError(132000, f"body: parameter names {given_names} do not match the template's "
-                                     f"{wanted_names}")
+    check_send(template, request.template_components)
 
 
 def _check_media(state, media_id):

@@ -12,6 +12,7 @@ from .customer_page import CustomerPage
 from .graph_server import GraphApp, GraphServer
 from .sender import WebhookSender
 from .state import DEFAULT_MEDIA_URL_TTL, SandboxState
+from .templates import EVENT_STATUSES
 
 _logger = logging.getLogger(__name__)
 
@@ -108,6 +109,38 @@ class Sandbox:
         payloads = [item.payload if isinstance(item, Delivery) else item for item in items]
         body = webhooks.merge(payloads) if merge else webhooks.combine(payloads, entries)
         return self.post(body, **options)
+
+    # ---- templates (WhatsApp Manager and Meta's reviews) ------------------------------------------------
+
+    def _template_webhook(self, field, value, post):
+        payload = webhooks.field_payload(self.business.waba_id, field, value)
+        return self.post(payload) if post else payload
+
+    def change_template_status(self, name, language, status, *, reason=None, post=True, **extra):
+        """Meta reviews, pauses, disables… a template: the list changes and a ``message_template_status_update``
+        webhook is POSTed (returned unposted with ``post=False``). ``status`` is a status or an event that implies
+        one (REINSTATED: approved again after a pause). ``extra``: ``other_info``, ``disable_date``."""
+        template = self.state.set_template_status(name, language, EVENT_STATUSES.get(status, status), reason)
+        return self._template_webhook("message_template_status_update", webhooks.template_status_update(
+            template["id"], name, language, status, reason, category=template["category"], **extra), post)
+
+    def change_template_quality(self, name, language, quality, *, post=True):
+        """The template's quality score moves (``message_template_quality_update``)."""
+        template, previous = self.state.set_template_quality(name, language, quality)
+        return self._template_webhook("message_template_quality_update", webhooks.template_quality_update(
+            template["id"], name, language, previous, quality), post)
+
+    def change_template_category(self, name, language, category, *, post=True):
+        """Meta recategorises a template (``template_category_update``, completed change)."""
+        template, previous = self.state.set_template_category(name, language, category)
+        return self._template_webhook("template_category_update", webhooks.template_category_update(
+            template["id"], name, language, category, previous_category=previous), post)
+
+    def delete_template(self, name, language, *, post=True):
+        """The business deletes a template: it leaves the list and a DELETED status update is POSTed."""
+        template = self.state.delete_template(name, language)
+        return self._template_webhook("message_template_status_update", webhooks.template_status_update(
+            template["id"], name, language, "DELETED", category=template["category"]), post)
 
     # ---- statuses of outbound messages ------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from .clock import system_clock
 from .errors import GraphError
 from .ids import new_numeric_id, new_token, new_wamid
 from .phone import canonical_wa_id
-from .templates import build_template
+from .templates import QUALITY_SCORES, STATUSES, build_components, build_template
 
 CUSTOMER_SERVICE_WINDOW = 24 * 3600
 DEFAULT_MEDIA_URL_TTL = 300.0   # Meta's media URLs live ~5 minutes
@@ -151,22 +151,75 @@ class SandboxState:
     # ---- templates --------------------------------------------------------------------------------------
 
     def add_template(self, name, language="pt_BR", category="UTILITY", status="APPROVED", body="Olá {{1}}",
-                     header=None, buttons=None, parameter_format="POSITIONAL", *, footer=None, waba_id=None):
+                     header=None, buttons=None, parameter_format="POSITIONAL", *, footer=None, waba_id=None,
+                     quality="UNKNOWN"):
         """Register a template (Meta-shaped components, see :func:`meta_sandbox.templates.build_template`).
 
         ``waba_id=None`` makes it visible to every WABA. Returns the template dict.
         """
         template = build_template(name, language, category, status, body, header, buttons, parameter_format,
-                                  footer)
+                                  footer, quality=quality)
         with self.lock:
             self._data.templates.append((waba_id, template))
         return template
 
-    def set_template_status(self, name, language, status):
+    def _template(self, name, language):
+        for _waba, template in self._data.templates:
+            if template["name"] == name and template["language"] == language:
+                return template
+        raise KeyError(f"no template {name} ({language})")
+
+    def set_template_status(self, name, language, status, reason=None):
+        """Change a template's status (any of ``templates.STATUSES``); returns the template."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown template status {status!r}")
         with self.lock:
-            for _waba, template in self._data.templates:
-                if template["name"] == name and template["language"] == language:
-                    template["status"] = status
+            template = self._template(name, language)
+            template["status"] = status
+            template["rejected_reason"] = reason or "NONE"
+            return dict(template)
+
+    def set_template_quality(self, name, language, quality):
+        """Change a template's quality score; returns ``(template, previous score)``."""
+        if quality not in QUALITY_SCORES:
+            raise ValueError(f"unknown quality score {quality!r}")
+        with self.lock:
+            template = self._template(name, language)
+            previous = template["quality_score"]["score"]
+            template["quality_score"] = {"score": quality, "date": int(self.clock())}
+            return dict(template), previous
+
+    def set_template_category(self, name, language, category):
+        """Recategorise a template (Meta does it on review); returns ``(template, previous category)``."""
+        with self.lock:
+            template = self._template(name, language)
+            previous, template["category"] = template["category"], category
+            return dict(template), previous
+
+    def edit_template(self, name, language, **changes):
+        """Edit an approved template's components (``body``, ``header``, ``buttons``, ``footer``) as a business
+        does in WhatsApp Manager; unspecified parts keep their current value. Returns the template."""
+        with self.lock:
+            template = self._template(name, language)
+            current = {c["type"]: c for c in template["components"]}
+            header = current.get("HEADER")
+            parts = {
+                "body": current["BODY"]["text"],
+                "header": None if header is None else (
+                    header["text"] if header.get("format", "TEXT") == "TEXT" else {"format": header["format"]}),
+                "buttons": current["BUTTONS"]["buttons"] if "BUTTONS" in current else None,
+                "footer": current["FOOTER"]["text"] if "FOOTER" in current else None,
+            }
+            parts.update(changes)
+            template["components"] = build_components(parameter_format=template["parameter_format"], **parts)
+            return dict(template)
+
+    def delete_template(self, name, language):
+        """Delete a template: it leaves the list at once. Returns the deleted template."""
+        with self.lock:
+            template = self._template(name, language)
+            self._data.templates = [(w, t) for w, t in self._data.templates if t is not template]
+            return template
 
     def list_templates(self, waba_id):
         with self.lock:

@@ -38,8 +38,7 @@ class OutboundRequest:
     media_id: str | None = None
     template_name: str | None = None
     template_language: str | None = None
-    template_counts: dict = field(default_factory=dict)   # {"body": n, "header": m}
-    template_param_names: list = field(default_factory=list)
+    template_components: list = field(default_factory=list)
     context_message_id: str | None = None
 
 
@@ -218,7 +217,10 @@ def _template(obj, request):
     for index, component in enumerate(components):
         if not isinstance(component, dict) or not isinstance(component.get("type"), str):
             raise missing(f"template['components'][{index}]['type']")
-        kind = component["type"].lower()
+        if component["type"].lower() == "button":
+            _require_str(component, "sub_type", f"template['components'][{index}]['sub_type']")
+            if component.get("index") in (None, ""):
+                raise missing(f"template['components'][{index}]['index']")
         parameters = component.get("parameters") or []
         if not isinstance(parameters, list):
             raise invalid(f"Param template['components'][{index}]['parameters'] must be an array.")
@@ -228,10 +230,7 @@ def _template(obj, request):
                 raise missing(f"{label}['type']")
             if parameter["type"] == "text":
                 _require_str(parameter, "text", f"{label}['text']")
-        if kind in ("body", "header"):
-            request.template_counts[kind] = request.template_counts.get(kind, 0) + len(parameters)
-        if kind == "body":
-            request.template_param_names += [p.get("parameter_name") for p in parameters]
+    request.template_components = components
 
 
 _TYPE_CHECKS = {"text": _text, "location": _location, "contacts": _contacts, "reaction": _reaction,

@@ -370,10 +370,41 @@ def status_item(wamid, status, recipient_id=None, *, recipient_user_id=None, tim
 
 # ---- other fields ----------------------------------------------------------------------------------------
 
-def template_status_update(template_id, name, language="pt_BR", event="APPROVED", reason=None):
-    """Value of a ``message_template_status_update`` change."""
-    return {"event": event, "message_template_id": int(template_id), "message_template_name": name,
-            "message_template_language": language, "reason": reason or "NONE"}
+def template_status_update(template_id, name, language="pt_BR", event="APPROVED", reason=None, *, category=None,
+                           other_info=None, disable_date=None):
+    """Value of a ``message_template_status_update`` change (``reason`` is "NONE" unless a rejection says why;
+    PAUSED carries ``other_info{title, description}``, DISABLED may carry ``disable_info{disable_date}``)."""
+    value = {"event": event, "message_template_id": int(template_id), "message_template_name": name,
+             "message_template_language": language, "reason": reason or "NONE"}
+    if category:
+        value["message_template_category"] = category
+    if other_info:
+        value["other_info"] = other_info
+    if disable_date is not None:
+        value["disable_info"] = {"disable_date": int(disable_date)}
+    return value
+
+
+def template_quality_update(template_id, name, language, previous_score, new_score):
+    """Value of a ``message_template_quality_update`` change (scores GREEN | YELLOW | RED | UNKNOWN)."""
+    return {"previous_quality_score": previous_score, "new_quality_score": new_score,
+            "message_template_id": int(template_id), "message_template_name": name,
+            "message_template_language": language}
+
+
+def template_category_update(template_id, name, language, new_category, *, previous_category=None,
+                             correct_category=None, update_timestamp=None):
+    """Value of a ``template_category_update`` change: a completed change (``previous_category``) or an impending
+    one (``correct_category`` and the ``category_update_timestamp`` it will take effect at)."""
+    value = {"message_template_id": int(template_id), "message_template_name": name,
+             "message_template_language": language, "new_category": new_category}
+    if previous_category:
+        value["previous_category"] = previous_category
+    if correct_category:
+        value["correct_category"] = correct_category
+    if update_timestamp is not None:
+        value["category_update_timestamp"] = int(update_timestamp)
+    return value
 
 
 def account_update(phone_number, event="VERIFIED_ACCOUNT", **extra):

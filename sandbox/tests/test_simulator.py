@@ -197,7 +197,7 @@ def test_handshake_and_demo(sandbox, receiver):
     assert sandbox.handshake("abc").text == "abc"
     assert wait_for_webhook(sandbox, timeout=2, interval=0.01)
     templates = seed_demo_templates(sandbox.state)
-    assert {t["language"] for t in templates} == {"pt_BR"} and len(templates) == 3
+    assert {t["language"] for t in templates} == {"pt_BR"} and len(templates) == 5
     deliveries = run_demo(sandbox, pause=0)
     assert all(d.status_code == 200 for d in deliveries) and len(receiver.requests) == len(deliveries)
     kinds = [only_message(json.loads(b))[1]["type"] for b in receiver.bodies]

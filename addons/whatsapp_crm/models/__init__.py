@@ -12,3 +12,7 @@ from . import res_partner
 from . import ir_attachment
 from . import ir_binary
 from . import res_config_settings
+from . import res_company
+from . import whatsapp_template
+from . import whatsapp_template_variable
+from . import whatsapp_pricing_rate

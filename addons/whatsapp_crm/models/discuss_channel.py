@@ -10,10 +10,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.addons.mail.tools.discuss import Store
 
 from ..const import ATTENDANT_GROUP, MANAGER_GROUP, PROCESSING_GROUP
+from ..tools.template_payload import TemplateError, check_values
 
 # Meta's customer-service window: free-form messages are accepted for 24 h after the
 # customer's last inbound message.
 WINDOW = timedelta(hours=24)
+# Meta's free entry point: answer a conversation a click-to-WhatsApp ad started within the
+# window, and everything sent for the next 72 h is free (free-form still needs the 24 h window).
+FREE_ENTRY_POINT = timedelta(hours=72)
 # The attendants' shared queue: a bus subchannel of the attendant group (as im_livechat's
 # "looking for help"), one per company (the updates carry customers' names), so every attendant
 # sees new conversations and assignments of their companies live.
@@ -63,6 +67,12 @@ class DiscussChannel(models.Model):
     whatsapp_window_expires_at = fields.Datetime(
         "Reply Window Ends", compute="_compute_whatsapp_window_expires_at", store=True,
         help="WhatsApp accepts free-form replies until then; after it, only approved templates.")
+    whatsapp_entry_point_at = fields.Datetime(
+        "Ad Message Received", readonly=True,
+        help="The customer's last message that came from a click-to-WhatsApp ad (Meta's free entry point).")
+    whatsapp_free_entry_until = fields.Datetime(
+        "Free Until", readonly=True,
+        help="Meta charges nothing for messages until then: the ad-started conversation was answered in time.")
     whatsapp_assignee_id = fields.Many2one("res.users", "Attendant", index="btree_not_null", readonly=True,
                                            ondelete="set null")
     whatsapp_assigned_at = fields.Datetime("Assigned At", readonly=True)
@@ -159,8 +169,8 @@ class DiscussChannel(models.Model):
         """The helpdesk state every attendant's screen shows, sent again whenever it changes."""
         return [
             Store.Attr(name, predicate=is_whatsapp_channel)
-            for name in ("whatsapp_window_expires_at", "whatsapp_status", "whatsapp_queue_state",
-                         "whatsapp_assigned_at", "whatsapp_last_activity_at")
+            for name in ("whatsapp_window_expires_at", "whatsapp_free_entry_until", "whatsapp_status",
+                         "whatsapp_queue_state", "whatsapp_assigned_at", "whatsapp_last_activity_at")
         ] + [
             # sudo: res.users - the name of the attendant answering a conversation the user can read
             # (the client reads a user's name from their partner)
@@ -204,6 +214,199 @@ class DiscussChannel(models.Model):
         if is_whatsapp_channel(self):
             return self.self_member_id
         return super()._find_or_create_member_for_self()
+    # WINDOW
+    # ------------------------------------------------------------
+
+    def whatsapp_window_status(self):
+        """Where the customer-service window stands, for the UI and integrations.
+
+        ``{"open", "expires_at", "seconds_left", "template_required", "entry_point"}``; the entry
+        point is ``False`` or ``{"received_at", "reply_before", "free_until", "free_now"}`` for a
+        conversation a click-to-WhatsApp ad started (Meta's 72 h free entry point). Dates are UTC
+        strings.
+        """
+        self.ensure_one()
+        self._whatsapp_check_attendant(allow_closed=True)
+        now = fields.Datetime.now()
+        expires_at = self.whatsapp_window_expires_at
+        entry_point = False
+        if self.whatsapp_entry_point_at:
+            entry_point = {
+                "received_at": fields.Datetime.to_string(self.whatsapp_entry_point_at),
+                "reply_before": fields.Datetime.to_string(self.whatsapp_entry_point_at + WINDOW),
+                "free_until": fields.Datetime.to_string(self.whatsapp_free_entry_until),
+                "free_now": self._whatsapp_free_entry_point_active(),
+            }
+        is_open = self._whatsapp_window_is_open()
+        return {
+            "open": is_open,
+            "expires_at": fields.Datetime.to_string(expires_at),
+            "seconds_left": max(int((expires_at - now).total_seconds()), 0) if expires_at else 0,
+            "template_required": not is_open,
+            "entry_point": entry_point,
+        }
+
+    def _whatsapp_window_is_open(self):
+        """Free-form messages are possible until 24 h after the customer's last message."""
+        self.ensure_one()
+        expires_at = self.whatsapp_window_expires_at
+        return bool(expires_at) and fields.Datetime.now() < expires_at
+
+    def _whatsapp_free_entry_point_active(self):
+        self.ensure_one()
+        return bool(self.whatsapp_free_entry_until) and fields.Datetime.now() < self.whatsapp_free_entry_until
+
+    def _whatsapp_check_free_form_allowed(self):
+        """Refuse a free-form message (text, media, location, reaction…) once the window is closed:
+        WhatsApp would refuse it (131047). Every outbound path calls this before queueing."""
+        self.ensure_one()
+        if not self._whatsapp_window_is_open():
+            raise UserError(self.env._(
+                "More than 24 hours have passed since %(customer)s last wrote: WhatsApp only delivers an "
+                "approved template until the customer writes again. Use “Send template”.",
+                customer=self.whatsapp_partner_id.name or self.name))
+
+    def _whatsapp_register_entry_point(self, meta_timestamp):
+        """The customer wrote from a click-to-WhatsApp ad: answering within 24 h opens Meta's free
+        entry point."""
+        now = fields.Datetime.now()
+        moment = min(meta_timestamp, now) if meta_timestamp else now
+        if not self.whatsapp_entry_point_at or moment > self.whatsapp_entry_point_at:
+            # sudo: discuss.channel - the window's fields are written by the system
+            self.sudo().whatsapp_entry_point_at = moment
+
+    def _whatsapp_register_reply(self):
+        """We answer: the first answer within 24 h of an ad message starts 72 free hours (not while
+        a free entry point is running, nor twice for the same ad message)."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        entry_at, free_until = self.whatsapp_entry_point_at, self.whatsapp_free_entry_until
+        if not entry_at or not entry_at <= now < entry_at + WINDOW:
+            return
+        if free_until and (now < free_until or free_until - FREE_ENTRY_POINT >= entry_at):
+            return
+        # sudo: discuss.channel - the window's fields are written by the system
+        self.sudo().whatsapp_free_entry_until = now + FREE_ENTRY_POINT
+        self._whatsapp_notify_queue(["whatsapp_free_entry_until"])
+
+    # ------------------------------------------------------------
+    # TEMPLATES
+    # ------------------------------------------------------------
+
+    def whatsapp_template_picker(self, search="", limit=50):
+        """The templates the send dialog offers for this conversation (approved, in the customer's
+        language when it exists), filtered by ``search`` on name and text."""
+        self.ensure_one()
+        self._whatsapp_check_attendant()
+        offered = self.env["whatsapp.template"]._whatsapp_offered(self, (search or "").strip())
+        return {
+            "templates": [template._whatsapp_picker_item() for template in offered[:min(int(limit), 200)]],
+            "total": len(offered),
+            "window": self.whatsapp_window_status(),
+        }
+
+    def whatsapp_template_form(self, template_id):
+        """The send form of one template: variables with their defaults, stored header file, preview."""
+        self.ensure_one()
+        self._whatsapp_check_attendant()
+        template = self._whatsapp_sendable_template(template_id)
+        return template._whatsapp_form(self)
+
+    def whatsapp_template_preview(self, template_id, values, media_name=None):
+        """HTML of the message as the customer will see it with these values."""
+        self.ensure_one()
+        self._whatsapp_check_attendant()
+        template = self._whatsapp_sendable_template(template_id)
+        return template._whatsapp_preview(self._whatsapp_clean_template_values(template, values), media_name)
+
+    def whatsapp_send_template(self, template_id, values, attachment_id=None):
+        """Send an approved template: posted in the conversation (rendered, marked "Template") and
+        queued for WhatsApp. ``values``: variable key → text; ``attachment_id``: the header file (an
+        upload of this user or the template's stored file). Returns the Discuss message id."""
+        self.ensure_one()
+        self._whatsapp_check_attendant()
+        template = self._whatsapp_sendable_template(template_id)
+        self._whatsapp_check_template_allowed(self.whatsapp_partner_id, template)
+        values = self._whatsapp_clean_template_values(template, values)
+        attachment = self._whatsapp_template_header_file(template, attachment_id)
+        spec = template._whatsapp_spec()
+        try:
+            check_values(spec, dict(values, **({"header.media": attachment.name} if attachment else {})))
+        except TemplateError as error:
+            key = error.key
+            if key in ("body", "header"):
+                raise UserError(self.env._("The template is too long for WhatsApp once filled in: shorten "
+                                           "the values.")) from None
+            variable = template.variable_ids.filtered(lambda row: row.key == key)
+            raise UserError(self.env._("The template cannot be sent: %(field)s is missing or invalid.",
+                                       field=variable.display_name or key)) from None
+        body = template._whatsapp_preview_html(spec, values, attachment.name if attachment else None)
+        message = self.with_context(whatsapp_template_send={
+            "template_id": template.id, "values": values, "attachment_id": attachment.id,
+        }).message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_comment",
+                        attachment_ids=attachment.ids)
+        return message.id
+
+    def _whatsapp_check_template_allowed(self, partner, template):
+        """May ``template`` be sent to ``partner``? Raise UserError if not. The place where other
+        rules plug in (e.g. the LGPD addon's marketing consent)."""
+        template._whatsapp_check_sendable(self)
+
+    def _whatsapp_sendable_template(self, template_id):
+        template = self.env["whatsapp.template"].browse(int(template_id)).exists()
+        if not template:
+            raise UserError(self.env._("This template no longer exists. Sync the templates and try again."))
+        template._whatsapp_check_sendable(self)
+        return template
+
+    def _whatsapp_clean_template_values(self, template, values):
+        """Only the template's own variables, as stripped strings (no header file: that is an attachment)."""
+        keys = set(template.variable_ids.mapped("key")) - {"header.media"}
+        values = values if isinstance(values, dict) else {}
+        return {key: str(values[key]).strip() for key in keys if values.get(key) not in (None, False)}
+
+    def _whatsapp_template_header_file(self, template, attachment_id):
+        """The header file of a media template: an upload of this user for this conversation, or
+        the template's stored file, copied into the conversation (what the thread shows)."""
+        if template.header_format not in template.HEADER_MIMETYPES:
+            return self.env["ir.attachment"]
+        if not attachment_id:
+            stored_sudo = template._whatsapp_stored_header_file()
+            # sudo: ir.attachment - the template's stored file, copied into the conversation it is sent to
+            attachment = stored_sudo and stored_sudo.copy({
+                "res_model": "discuss.channel", "res_id": self.id, "res_field": False, "name": stored_sudo.name,
+            }).sudo(False)
+        else:
+            attachment = self.env["ir.attachment"].browse(int(attachment_id)).exists()
+            # sudo: ir.attachment - the user's own pending upload (mail's composer does the same check)
+            pending = attachment.sudo()
+            if not pending or pending.res_model != "mail.compose.message" or pending.create_uid != self.env.user:
+                raise AccessError(self.env._("This file cannot be sent from here."))
+        template._whatsapp_check_header_file(attachment)
+        return attachment
+
+    def _whatsapp_template_default_values(self):
+        """The values a template variable's default may come from (see whatsapp.template.variable)."""
+        self.ensure_one()
+        # sudo: res.partner - the customer of a conversation the attendant answers
+        partner = self.whatsapp_partner_id.sudo()
+        company = self.whatsapp_account_id.company_id or self.env.company
+        name = partner.name or partner.whatsapp_profile_name or ""
+        return {
+            "partner_name": name,
+            "partner_first_name": name.split()[0] if name.split() else "",
+            "partner_phone": partner.phone or (f"+{partner.whatsapp_wa_id}" if partner.whatsapp_wa_id else ""),
+            "attendant_name": self.env.user.name,
+            "company_name": company.name,
+            "protocol": self._whatsapp_protocol(),
+            "privacy_policy_url": company.whatsapp_privacy_policy_url or "",
+        }
+
+    def _whatsapp_protocol(self):
+        """The conversation's reference for the customer; its number until conversations get protocol
+        numbers of their own."""
+        self.ensure_one()
+        return str(self.id)
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -409,13 +612,13 @@ class DiscussChannel(models.Model):
         self.env.add_to_compute(self._fields["whatsapp_queue_state"], self)
         self.flush_recordset(["whatsapp_queue_state"])
 
-    def _whatsapp_check_attendant(self):
+    def _whatsapp_check_attendant(self, allow_closed=False):
         if not self.env.user.has_group(ATTENDANT_GROUP):
             raise AccessError(self.env._("Only WhatsApp attendants can do this."))
         self.check_access("read")  # their companies' conversations only
         if not is_whatsapp_channel(self):
             raise UserError(self.env._("This is not a WhatsApp conversation."))
-        if self.whatsapp_status != "open":
+        if self.whatsapp_status != "open" and not allow_closed:
             raise UserError(self.env._("This conversation is closed."))
 
     def _whatsapp_check_can_reassign(self, allow_unassigned=False):

@@ -85,6 +85,8 @@ class MailMessage(models.Model):
             "state": whatsapp_message.state,
             "failure_reason": whatsapp_message.failure_reason or False,
             "error_code": whatsapp_message.error_code or False,
+            # A template send: the thread marks it "Template" with its name.
+            "template": whatsapp_message.template_id.name or False,
             # The customer's file of an inbound media message: on its way, shown, or why not (body).
             "media": {"kind": media.kind, "state": media.state, "voice": media.is_voice,
                       "animated": media.is_animated} if media else False,

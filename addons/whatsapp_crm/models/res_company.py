@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -23,3 +23,7 @@ class ResCompany(models.Model):
         if processing:
             # sudo: res.users - the technical user follows the companies, whoever creates them
             processing.sudo().company_ids |= self
+    whatsapp_privacy_policy_url = fields.Char(
+        "Privacy Policy URL",
+        help="Where customers read how their data is handled (LGPD); templates offer it as a default, "
+             "e.g. in the welcome message.")

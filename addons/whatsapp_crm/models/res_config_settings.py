@@ -34,6 +34,10 @@ class ResConfigSettings(models.TransientModel):
         "Auto-release After (minutes)", default=30, config_parameter="whatsapp_crm.auto_release_minutes",
         help="An assigned conversation with no reply or typing by an attendant for this long returns to the queue.")
 
+    whatsapp_privacy_policy_url = fields.Char(
+        related="company_id.whatsapp_privacy_policy_url", readonly=False,
+        help="Offered in templates (e.g. the welcome message) as the default of a privacy-policy variable.")
+
     def action_whatsapp_test_s3(self):
         """Save, then reach the bucket with these settings; say how it went."""
         self.ensure_one()

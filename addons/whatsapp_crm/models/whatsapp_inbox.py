@@ -187,7 +187,8 @@ class WhatsAppInbox(models.Model):
         if isinstance(item, MalformedItem):
             return "malformed"
         if isinstance(item, OtherChange):
-            return "ignored"  # template and account updates are stored in the row; handled later
+            # Template webhooks update templates; account updates are stored in the row, handled later.
+            return self.env["whatsapp.template"]._whatsapp_receive_webhook(item)
         account = self.env["whatsapp.account"]._find_by_phone_number_id(item.phone_number_id)
         if not account:
             return "quarantined"

@@ -7,10 +7,18 @@ from odoo.tools import html2plaintext
 from odoo.tools.misc import hmac
 
 from odoo.addons.mail.tools.discuss import Store
+from odoo.addons.phone_validation.tools import phone_validation
 
-from ..const import ADMIN_AND_PROCESSING, FAILURE_EXPLANATIONS, MANAGERS_AND_PROCESSING, OUTBOUND_STATE_RANK
+from ..const import (
+    ADMIN_AND_PROCESSING,
+    FAILURE_EXPLANATIONS,
+    MANAGERS_AND_PROCESSING,
+    OUTBOUND_STATE_RANK,
+    PRICING_CATEGORIES,
+    TEMPLATE_ERROR_EXPLANATIONS,
+)
 from ..tools import meta_errors
-from ..tools.graph_api import GraphError, parse_send_response, text_payload
+from ..tools.graph_api import GraphError, parse_send_response, template_payload, text_payload
 from ..tools.inbound_render import (
     MessageFacts,
     contact_card_fields,
@@ -18,6 +26,7 @@ from ..tools.inbound_render import (
     render_body,
     render_placeholder,
 )
+from ..tools.template_payload import TemplateError, template_object
 from ..tools.webhook_payload import EDIT, REVOKE, parse_stored_message
 
 _logger = logging.getLogger(__name__)
@@ -85,6 +94,34 @@ class WhatsAppMessage(models.Model):
     conversation_info = fields.Json(readonly=True, groups=MANAGERS_AND_PROCESSING)
     send_attempts = fields.Integer(readonly=True)
     next_attempt_at = fields.Datetime(readonly=True)
+    # Templates (outbound type "template")
+    template_id = fields.Many2one("whatsapp.template", "Template", index="btree_not_null", ondelete="set null",
+                                  readonly=True)
+    template_values = fields.Json(readonly=True, help="The values the attendant filled in, by variable.")
+    template_header_attachment_id = fields.Many2one("ir.attachment", "Header File", ondelete="set null",
+                                                    readonly=True)
+    template_header_media_id = fields.Char(readonly=True, copy=False,
+                                           help="The header file's media id at Meta, once uploaded (30 days).")
+    template_window_closed = fields.Boolean(
+        "Template Because the Window Was Closed", readonly=True, index=True,
+        help="Sent as a template because the customer's 24-hour window was closed at the time.")
+    # Billing: what we knew when sending, then what Meta reported
+    billing_category = fields.Selection(
+        PRICING_CATEGORIES, readonly=True,
+        help="At send time: service for a free-form reply, the template's category for a template.")
+    free_entry_point = fields.Boolean(
+        "Free Entry Point", readonly=True,
+        help="Sent within the 72 hours Meta does not charge after an ad-started conversation was answered.")
+    cost_country_id = fields.Many2one("res.country", "Market", readonly=True)
+    pricing_billable = fields.Boolean("Billable", compute="_compute_pricing_fields", store=True)
+    pricing_category = fields.Char("Billed Category", compute="_compute_pricing_fields", store=True)
+    pricing_model = fields.Char(compute="_compute_pricing_fields", store=True)
+    pricing_type = fields.Char(compute="_compute_pricing_fields", store=True,
+                               help="regular, free_customer_service, free_entry_point…")
+    # Meta prices messages in fractions of a cent: more digits than the currency's.
+    estimated_cost = fields.Float(compute="_compute_estimated_cost", store=True, digits=(12, 6),
+                                  help="From the message rates (see Monitoring > Message Rates).")
+    cost_currency_id = fields.Many2one("res.currency", compute="_compute_estimated_cost", store=True)
 
     _wamid_unique = models.UniqueIndex("(wamid) WHERE wamid IS NOT NULL")
     _outgoing_index = models.Index("(channel_id, id) WHERE state = 'outgoing'")
@@ -97,9 +134,37 @@ class WhatsAppMessage(models.Model):
     def _compute_failure_reason(self):
         for message in self:
             category = message.error_category
-            message.failure_reason = (
-                str(FAILURE_EXPLANATIONS.get(category, FAILURE_EXPLANATIONS["unknown"]))
-                if message.state == "failed" else False)
+            explanation = TEMPLATE_ERROR_EXPLANATIONS.get(message.error_code) or FAILURE_EXPLANATIONS.get(
+                category, FAILURE_EXPLANATIONS["unknown"])
+            message.failure_reason = str(explanation) if message.state == "failed" else False
+
+    @api.depends("pricing")
+    def _compute_pricing_fields(self):
+        """Meta's ``pricing`` block (status webhooks) as fields one can filter and sum on."""
+        for message in self:
+            pricing = message.pricing if isinstance(message.pricing, dict) else {}
+            message.pricing_billable = pricing.get("billable") is True
+            message.pricing_category = pricing.get("category") or False
+            message.pricing_model = pricing.get("pricing_model") or False
+            message.pricing_type = pricing.get("type") or False
+
+    @api.depends("direction", "billing_category", "free_entry_point", "cost_country_id", "pricing",
+                 "pricing_billable", "pricing_category")
+    def _compute_estimated_cost(self):
+        """Price of the rate valid on the message's day for its category and market. Once Meta
+        reported its pricing, Meta's word (billable or not, category) decides; before, a free entry
+        point is free and everything else is priced by the category known at send time."""
+        lookup = self.env["whatsapp.pricing.rate"]._whatsapp_lookup()
+        for message in self:
+            cost, currency = 0.0, False
+            category = (message.pricing_category if message.pricing else None) or message.billing_category
+            billable = message.pricing_billable if message.pricing else not message.free_entry_point
+            if message.direction == "out" and category:
+                day = fields.Date.to_date(message.create_date or fields.Datetime.now())
+                rate = lookup(message.account_id.company_id, category, message.cost_country_id, day)
+                if rate:
+                    cost, currency = (rate.price if billable else 0.0), rate.currency_id.id
+            message.estimated_cost, message.cost_currency_id = cost, currency
 
     # ------------------------------------------------------------
     # INBOUND
@@ -152,6 +217,8 @@ class WhatsAppMessage(models.Model):
         channel = self.env["discuss.channel"]._whatsapp_get_or_open(account, partner)
         if event.type != "system":  # WhatsApp's notice about the account is not the customer writing
             channel._whatsapp_register_inbound(event.timestamp)
+        if event.referral:
+            channel._whatsapp_register_entry_point(event.timestamp)
         message.write({"partner_id": partner.id, "channel_id": channel.id})
         if event.type == "reaction":
             message._apply_reaction(partner, event.data)
@@ -313,6 +380,7 @@ class WhatsAppMessage(models.Model):
     @api.model
     def _enqueue_outbound(self, channel, mail_message):
         """Queue what an attendant wrote in a WhatsApp conversation; the send cron does the rest."""
+        window_values = self._prepare_outbound_window(channel)
         parent = self.search([("mail_message_id", "=", mail_message.parent_id.id)], limit=1) \
             if mail_message.parent_id else self
         message = self.create({
@@ -325,6 +393,7 @@ class WhatsAppMessage(models.Model):
             "message_type": "text",
             "reply_to_wamid": parent.wamid or False,
             "next_attempt_at": fields.Datetime.now(),
+            **window_values,
         })
         self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger()
         return message
@@ -363,7 +432,11 @@ class WhatsAppMessage(models.Model):
     def _send(self):
         """One attempt to hand the message to Meta."""
         self.ensure_one()
-        payload = self._build_outbound_payload()
+        try:
+            payload = self._build_outbound_payload()
+        except GraphError as error:  # preparing it may call Meta too (a template's header file upload)
+            self._handle_send_error(error)
+            return
         if isinstance(payload, str):  # a reason we cannot send at all
             self._set_failed(None, payload, self.env._("Not sent"))
             return
@@ -388,6 +461,8 @@ class WhatsAppMessage(models.Model):
 
     def _build_outbound_payload(self):
         """The Graph payload, or the error category explaining why there is none."""
+        if self.message_type == "template":
+            return self._build_template_payload()
         mail_message = self.mail_message_id
         if mail_message.attachment_ids:
             return "attachments"
@@ -426,6 +501,99 @@ class WhatsAppMessage(models.Model):
             "error_message": (meta_message or "")[:500],
         })
         self._notify_state()
+
+    # ------------------------------------------------------------
+    # WINDOW, TEMPLATES AND BILLING
+    # ------------------------------------------------------------
+
+    @api.model
+    def _prepare_outbound_window(self, channel):
+        """What the 24-hour window says about a message being queued in ``channel``: a free-form
+        message on a closed window is refused here, before it is queued (every send path queues
+        through :meth:`_enqueue_outbound`); a template is what a closed window needs. Answering an
+        ad-started conversation opens Meta's free entry point. Returns the billing values to store.
+
+        A template send carries its choice in the context key ``whatsapp_template_send``
+        (``{"template_id", "values", "attachment_id"}``, see ``discuss.channel.whatsapp_send_template``).
+        """
+        template_send = self.env.context.get("whatsapp_template_send")
+        window_open = channel._whatsapp_window_is_open()
+        if not template_send:
+            channel._whatsapp_check_free_form_allowed()
+        channel._whatsapp_register_reply()
+        values = {
+            "billing_category": "service",
+            "free_entry_point": channel._whatsapp_free_entry_point_active(),
+            "cost_country_id": self._whatsapp_market(channel.whatsapp_partner_id).id,
+        }
+        if template_send:
+            template = self.env["whatsapp.template"].browse(template_send["template_id"])
+            values.update({
+                "message_type": "template",
+                "template_id": template.id,
+                "template_values": template_send["values"],
+                "template_header_attachment_id": template_send.get("attachment_id") or False,
+                "billing_category": template.category or "utility",
+                "template_window_closed": not window_open,
+            })
+        return values
+
+    @api.model
+    def _whatsapp_market(self, partner):
+        """The market Meta prices a message to ``partner`` in: the country of their WhatsApp number,
+        else the partner's country."""
+        number = f"+{partner.whatsapp_wa_id}" if partner.whatsapp_wa_id else partner.phone_sanitized
+        region = phone_validation.phone_get_region_data_for_number(number)["code"] if number else ""
+        country = self.env["res.country"].search([("code", "=", region)], limit=1) if region else None
+        return country or partner.country_id
+
+    def _build_template_payload(self):
+        """The template send of this message; uploads the header file first (once: the media id is
+        kept for retries). Raises GraphError when the upload fails (handled as a send failure)."""
+        template = self.template_id
+        if not template:
+            return "template"
+        spec = template._whatsapp_spec(raise_if_invalid=False)
+        partner = self.partner_id
+        to, recipient = partner.whatsapp_wa_id or False, partner.whatsapp_user_id or False
+        if not to and not recipient:
+            return "no_recipient"
+        if not spec:
+            return "template"
+        media = None
+        if spec.media_header:
+            attachment = self.template_header_attachment_id
+            if not attachment:
+                return "media"
+            if not self.template_header_media_id:
+                # sudo: ir.attachment - the file the attendant chose, read by the send job
+                attachment_sudo = attachment.sudo()
+                media_id = self.account_id._graph_client().upload_media(
+                    attachment_sudo.raw, attachment_sudo.mimetype, attachment_sudo.name)
+                self.write({"template_header_media_id": media_id})
+            media = {"id": self.template_header_media_id, "filename": attachment.sudo().name}
+        try:
+            template_block = template_object(template.name, template.language, spec, self.template_values or {},
+                                             media=media)
+        except TemplateError:
+            return "parameter"
+        return template_payload(to or None, template_block, recipient=None if to else recipient)
+
+    @api.model
+    def _whatsapp_reprice(self, categories, since):
+        """Estimated costs again after the rate table changed (outbound messages of those categories
+        from ``since`` on)."""
+        if not categories:
+            return
+        domain = [("direction", "=", "out"), "|", ("billing_category", "in", list(categories)),
+                  ("pricing_category", "in", list(categories))]
+        if since:
+            domain.append(("create_date", ">=", fields.Datetime.to_datetime(since)))
+        # sudo: whatsapp.message - costs are recomputed for every message, whoever edits a rate
+        messages = self.sudo().search(domain)
+        self.env.add_to_compute(self._fields["estimated_cost"], messages)
+        self.env.add_to_compute(self._fields["cost_currency_id"], messages)
+        messages.flush_recordset(["estimated_cost", "cost_currency_id"])
 
     # ------------------------------------------------------------
     # STATUSES

@@ -13,11 +13,15 @@ from . import test_multi_company
 from . import test_notes
 from . import test_outbound
 from . import test_replay
+from . import test_templates
 from . import test_tools_graph_api
 from . import test_tools_inbound_render
 from . import test_tools_meta_errors
+from . import test_tools_template_payload
 from . import test_tools_webhook_payload
 from . import test_tools_webhook_signature
 from . import test_ui_media
 from . import test_ui_queue
+from . import test_ui_templates
 from . import test_webhook
+from . import test_window

@@ -450,6 +450,13 @@ def reaction_payload(to, wamid, emoji, *, recipient=None):
     return payload
 
 
+def template_payload(to, template, *, recipient=None):
+    """Body of a template send; ``template`` comes from :func:`.template_payload.template_object`."""
+    payload = _addressing(to, recipient)
+    payload.update(type="template", template=template)
+    return payload
+
+
 def parse_send_response(resp):
     """``(wamid, wa_id)`` from ``{"contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``.
 

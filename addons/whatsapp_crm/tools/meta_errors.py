@@ -69,8 +69,11 @@ class MetaErrorCodes:
         135000: CATEGORY_TRANSIENT,
         1: CATEGORY_TRANSIENT,
         2: CATEGORY_TRANSIENT,
+        # Template sends: 132000 parameter count, 132001 unknown name/language, 132005 text too long once
+        # filled in, 132012 parameter format, 132015 paused, 132016 disabled.
         132000: CATEGORY_TEMPLATE,
         132001: CATEGORY_TEMPLATE,
+        132005: CATEGORY_TEMPLATE,
         132012: CATEGORY_TEMPLATE,
         132015: CATEGORY_TEMPLATE,
         132016: CATEGORY_TEMPLATE,

@@ -26,8 +26,10 @@ registry.category("web_tour.tours").add("whatsapp_crm_delivery_tour", {
                 ".o-mail-Message:contains(Segunda resposta) .o-whatsapp-Message-failure:contains(More than 24 hours have passed):contains(131047)",
         },
         {
-            trigger:
-                ".o-whatsapp-WindowBanner.o-closed:contains(The 24-hour window is closed: the customer must write first.)",
+            trigger: ".o-whatsapp-WindowCountdown.o-closed:contains(Window closed)",
+        },
+        {
+            trigger: ".o-whatsapp-ClosedWindowBanner:contains(Window closed — send a template)",
         },
     ],
 });

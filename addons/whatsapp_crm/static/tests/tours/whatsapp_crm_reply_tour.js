@@ -17,8 +17,11 @@ registry.category("web_tour.tours").add("whatsapp_crm_reply_tour", {
             trigger: ".o-mail-Message-body:contains(Preciso de ajuda com meu pedido)",
         },
         {
-            trigger:
-                ".o-whatsapp-WindowBanner:not(.o-closed):contains(Maria Souza):contains(Reply window:)",
+            trigger: ".o-whatsapp-WindowBanner:contains(Maria Souza)",
+        },
+        {
+            // The 24-hour window was just opened by the customer: the countdown in the header.
+            trigger: ".o-whatsapp-WindowCountdown.o-open:contains(Window open: 2):contains(h)",
         },
         {
             trigger: ".o-mail-Composer-input",

@@ -17,6 +17,7 @@ const messagePatch = {
          *   state: "outgoing"|"accepted"|"sent"|"delivered"|"read"|"played"|"failed"|"received",
          *   failure_reason: string|false,
          *   error_code: number|false,
+         *   template: string|false,
          *   media?: {
          *     kind: "image"|"video"|"audio"|"document"|"sticker",
          *     state: "pending"|"stored"|"failed"|"unavailable",

@@ -1,10 +1,13 @@
 import { fields } from "@mail/core/common/record";
 import { Thread } from "@mail/core/common/thread_model";
 
+import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
 import { RPCError } from "@web/core/network/rpc";
 import { user } from "@web/core/user";
 import { patch } from "@web/core/utils/patch";
+
+import { WhatsAppTemplateDialog } from "./whatsapp_template_dialog";
 
 /** @type {import("models").Thread} */
 const threadPatch = {
@@ -15,7 +18,16 @@ const threadPatch = {
         /** @type {"open"|"closed"|undefined} */
         this.whatsapp_status = undefined;
         /** End of Meta's 24-hour customer-service window (free-form replies allowed until then). */
-        this.whatsapp_window_expires_at = fields.Datetime();
+        this.whatsapp_window_expires_at = fields.Datetime({
+            onUpdate() {
+                this.whatsappWatchWindow();
+            },
+        });
+        /** End of Meta's free entry point: an ad-started conversation answered in time is free until then. */
+        this.whatsapp_free_entry_until = fields.Datetime();
+        /** Whether the window has passed its end, flipped by a timer at that moment (see `whatsappWatchWindow`). */
+        this.whatsappWindowExpired = false;
+        this.whatsappWindowTimer = undefined;
         /** The attendant answering the conversation ("Atendido por"), none while it waits. */
         this.whatsapp_assignee_id = fields.One("res.users");
         this.whatsapp_assigned_at = fields.Datetime();
@@ -47,6 +59,42 @@ const threadPatch = {
     /** A WhatsApp conversation is a chat: unread counters, previews and "@" prefix as for one. */
     get isChatChannel() {
         return this.channel_type === "whatsapp" || super.isChatChannel;
+    },
+    /**
+     * Free-form messages cannot reach the customer: the 24-hour window is closed (or was never
+     * opened). The composer is replaced by the "send a template" banner. Own names on purpose:
+     * im_livechat's `composerDisabled` does not call `super`.
+     */
+    get whatsappComposerBlocked() {
+        return (
+            this.channel_type === "whatsapp" &&
+            this.whatsapp_status === "open" &&
+            (!this.whatsapp_window_expires_at || this.whatsappWindowExpired)
+        );
+    },
+    get whatsappComposerBlockedText() {
+        return _t("Window closed — send a template");
+    },
+    /**
+     * Keep `whatsappWindowExpired` true from the window's last instant on, without polling: one
+     * timer at the end of the window, set again whenever the server moves it (a customer message).
+     */
+    whatsappWatchWindow() {
+        browser.clearTimeout(this.whatsappWindowTimer);
+        const expiresAt = this.whatsapp_window_expires_at;
+        const msLeft = expiresAt ? expiresAt.diffNow().toMillis() : 0;
+        this.whatsappWindowExpired = msLeft <= 0;
+        if (msLeft > 0) {
+            // setTimeout holds at most ~24.8 days; the window lasts 24 hours.
+            this.whatsappWindowTimer = browser.setTimeout(
+                () => this.whatsappWatchWindow(),
+                Math.min(msLeft + 50, 2 ** 31 - 1)
+            );
+        }
+    },
+    /** Open the dialog that sends an approved template in this conversation. */
+    whatsappOpenTemplateDialog() {
+        this.store.env.services.dialog.add(WhatsAppTemplateDialog, { thread: this });
     },
     /** Whether the current user is the attendant answering this conversation. */
     get whatsappIsMine() {
