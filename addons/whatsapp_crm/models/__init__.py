@@ -3,6 +3,9 @@ from . import whatsapp_inbox
 from . import whatsapp_message
 from . import whatsapp_message_status
 from . import whatsapp_media
+from . import whatsapp_media_outbound
+from . import whatsapp_message_outbound_media
+from . import whatsapp_location
 from . import discuss_channel
 from . import discuss_channel_member
 from . import ir_websocket
