@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..tools.media_rules import SNIFF_BYTES
 from ..tools.media_storage import StorageError, get_storage, new_object_key
 
 _logger = logging.getLogger(__name__)
@@ -138,3 +139,16 @@ class WhatsAppMedia(models.Model):
         if stub_media:
             return stub_media._file_content()
         return attachment_sudo.raw or b""
+
+    @api.model
+    def _attachment_head(self, attachment, size=SNIFF_BYTES):
+        """The first bytes of an attachment, without reading a 100 MB document whole."""
+        # sudo: ir.attachment - the file of a message the send queue handles
+        attachment_sudo = attachment.sudo()
+        if attachment_sudo.store_fname:
+            try:
+                with open(attachment_sudo._full_path(attachment_sudo.store_fname), "rb") as file:
+                    return file.read(size)
+            except OSError:
+                pass  # missing from the filestore: raw says what Odoo knows
+        return self._attachment_bytes(attachment_sudo)[:size]

@@ -88,7 +88,7 @@ class WhatsAppMessage(models.Model):
     def _outbound_plan(self, attachment, data=None):
         """``outbound_media.plan`` of an attachment (its first bytes sniffed, never its name)."""
         attachment_sudo = attachment.sudo()
-        head = data[:SNIFF_BYTES] if data is not None else self._attachment_head(attachment_sudo)
+        head = data[:SNIFF_BYTES] if data is not None else self.env["whatsapp.media"]._attachment_head(attachment_sudo)
         return self._outbound_plan_bytes(
             head, len(data) if data is not None else attachment_sudo.file_size, attachment_sudo.name,
             voice=bool(attachment_sudo.voice_ids))
@@ -178,7 +178,8 @@ class WhatsAppMessage(models.Model):
         media = self.media_ids[:1]
         if media and media._outbound_usable():
             return media
-        media.unlink()
+        # sudo: whatsapp.media - an upload Meta has forgotten makes way for a fresh one
+        media.sudo().unlink()
         # sudo: ir.attachment - the file of a message this queue sends
         attachment = self.attachment_id.sudo()
         if not attachment:
