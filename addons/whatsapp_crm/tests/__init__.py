@@ -18,3 +18,6 @@ from . import test_tools_webhook_signature
 from . import test_ui_media
 from . import test_ui_queue
 from . import test_webhook
+from . import test_media_out
+from . import test_tools_outbound_media
+from . import test_ui_media_out
