@@ -20,7 +20,6 @@ Prints a table and saves bench/results/media-out-<time>.json (and media-out-late
 import argparse
 import base64
 import datetime
-import json
 import os
 import subprocess
 import sys
@@ -134,7 +133,8 @@ def conversion_probe(kind, data):
                                 capture_output=True, text=True, check=True, env=env).stdout.split()
     baseline, peak, cpu, wall, size = output
     return {"input_bytes": len(data), "output_bytes": int(size), "cpu_ms": round(float(cpu) * 1000, 1),
-            "wall_ms": round(float(wall) * 1000, 1), "peak_memory_added_mb": round((int(peak) - int(baseline)) / 1024, 1)}
+            "wall_ms": round(float(wall) * 1000, 1),
+            "peak_memory_added_mb": round((int(peak) - int(baseline)) / 1024, 1)}
 
 
 def run(args):
@@ -216,7 +216,8 @@ def report(results):
     print(f"    /web/health p50: {results['web_health']['p50_ms_used']:.1f} ms")
     print(f"    uploads while re-sending the same photo: {results['uploads_during_reuse']}")
     print(f"    photos: {cpu_summary(results['photo_2mb_cpu'])}; voice notes: {cpu_summary(results['voice_60s_cpu'])}")
-    for key, name in (("conversion_voice_60s", "MP3 60 s → OGG/Opus 32k"), ("conversion_png_5_5mb", "PNG 5.5 MB → JPEG")):
+    for key, name in (("conversion_voice_60s", "MP3 60 s → OGG/Opus 32k"),
+                      ("conversion_png_5_5mb", "PNG 5.5 MB → JPEG")):
         c = results[key]
         print(f"    {name}: {c['cpu_ms']:.0f} ms CPU ({c['wall_ms']:.0f} ms wall), "
               f"{c['input_bytes'] / 1024:.0f} KB → {c['output_bytes'] / 1024:.0f} KB, "

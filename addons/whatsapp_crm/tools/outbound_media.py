@@ -96,7 +96,7 @@ def normalise(sniffed, filename=""):
     mimetype = base_mime(sniffed)
     mimetype = SNIFF_ALIASES.get(mimetype, mimetype)
     extension = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
-    if mimetype in OFFICE_CONTAINERS or mimetype in SEND_AS_IS["document"] and extension in OFFICE_EXTENSIONS:
+    if mimetype in OFFICE_CONTAINERS or (mimetype in SEND_AS_IS["document"] and extension in OFFICE_EXTENSIONS):
         mimetype = OFFICE_EXTENSIONS.get(extension, mimetype)
     if mimetype in TEXT_TYPES:
         mimetype = "text/plain"
