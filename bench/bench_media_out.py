@@ -35,7 +35,7 @@ sys.path.insert(0, str(PROJECT_DIR / "addons" / "whatsapp_crm" / "tests"))
 
 import harness  # noqa: E402
 import media_samples  # noqa: E402 - synthetic voice and images (PyAV, Pillow)
-from bench_media import photo_jpeg  # noqa: E402
+from bench_media import PEAK_RESET, photo_jpeg  # noqa: E402
 from bench_queue import AdminXmlRpc, JsonRpcSession, clear_foreign_cron_triggers, create_attendant  # noqa: E402
 from harness import CpuMeter, Stack, wait_until  # noqa: E402
 
@@ -111,12 +111,7 @@ import media_convert
 data = open(sys.argv[3], "rb").read()
 convert = {"voice": lambda d: media_convert.to_ogg_opus(d), "jpeg": lambda d: media_convert.to_jpeg(d)}[sys.argv[2]]
 convert(data)  # warm-up: codecs, libraries
-def status_kib(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS
-baseline = status_kib("VmRSS")
+""" + PEAK_RESET + r"""
 cpu, wall = time.process_time(), time.perf_counter()
 result = convert(data)
 print(baseline, status_kib("VmHWM"), time.process_time() - cpu, time.perf_counter() - wall, len(result))

@@ -37,20 +37,24 @@ def encode_audio(seconds, codec="libmp3lame", container="mp3", bit_rate=128000, 
     with av.open(output_buffer, "w", format=container) as output:
         stream = output.add_stream(codec, rate=rate, layout="mono")
         stream.bit_rate = bit_rate
-        resampler = av.AudioResampler(format=stream.codec_context.format, layout="mono", rate=rate)
-        chunk = 1024
-        for start in range(0, len(samples), chunk):
-            piece = samples[start:start + chunk]
-            frame = av.AudioFrame(format="s16", layout="mono", samples=len(piece))
-            frame.planes[0].update(piece.tobytes())
-            frame.sample_rate = rate
-            frame.pts = start
-            for resampled in resampler.resample(frame):
-                output.mux(stream.encode(resampled))
-        for resampled in resampler.resample(None):
-            output.mux(stream.encode(resampled))
-        output.mux(stream.encode(None))
+        _mux_samples(output, stream, samples, rate)
     return output_buffer.getvalue()
+
+
+def _mux_samples(output, stream, samples, rate=RATE, chunk=1024):
+    """Encode 16-bit mono ``samples`` into ``stream`` of ``output``, then flush the encoder."""
+    resampler = av.AudioResampler(format=stream.codec_context.format, layout="mono", rate=stream.codec_context.rate)
+    for start in range(0, len(samples), chunk):
+        piece = samples[start:start + chunk]
+        frame = av.AudioFrame(format="s16", layout="mono", samples=len(piece))
+        frame.planes[0].update(piece.tobytes())
+        frame.sample_rate = rate
+        frame.pts = start
+        for resampled in resampler.resample(frame):
+            output.mux(stream.encode(resampled))
+    for resampled in resampler.resample(None):
+        output.mux(stream.encode(resampled))
+    output.mux(stream.encode(None))
 
 
 def voice_mp3(seconds=5.0):
@@ -77,17 +81,7 @@ def encode_video(seconds=1.0, codec="mpeg4", container="avi", size=(320, 240), f
             output.mux(video.encode(frame))
         output.mux(video.encode(None))
         if audio_stream is not None:
-            samples = _voice_samples(seconds)
-            resampler = av.AudioResampler(format=audio_stream.codec_context.format, layout="mono", rate=RATE)
-            frame = av.AudioFrame(format="s16", layout="mono", samples=len(samples))
-            frame.planes[0].update(samples.tobytes())
-            frame.sample_rate = RATE
-            frame.pts = 0
-            for resampled in resampler.resample(frame):
-                output.mux(audio_stream.encode(resampled))
-            for resampled in resampler.resample(None):
-                output.mux(audio_stream.encode(resampled))
-            output.mux(audio_stream.encode(None))
+            _mux_samples(output, audio_stream, _voice_samples(seconds))
     return output_buffer.getvalue()
 
 
