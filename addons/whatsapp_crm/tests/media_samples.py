@@ -4,6 +4,7 @@ A "voice" is a 48 kHz mono signal whose pitch and loudness move like speech, enc
 recorder encodes it (MP3, 128 kbit/s, mono, lamejs).
 """
 import array
+import base64
 import io
 import math
 
@@ -15,6 +16,15 @@ except ImportError:
     av = None
 
 RATE = 48000
+# A 64 x 48 red HEIC (one HEVC image, as cameras other than the iPhone's tiled ones store photos),
+# written by libheif through pillow-heif 1.8.1.
+HEIC_RED = base64.b64decode(
+    "AAAAHGZ0eXBoZWljAAAAAG1pZjFoZWljbWlhZgAAAX1tZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAAACJp"
+    "bG9jAAAAAERAAAEAAQAAAAABoQABAAAAAAAAAB0AAAAjaWluZgAAAAAAAQAAABVpbmZlAgAAAAABAABodmMxAAAAAA5waXRtAAAAAAAB"
+    "AAAA/WlwcnAAAADdaXBjbwAAAHZodmNDAQNwAAAAkAAAAAAAHvAA/P34+AAADwNgAAEAGEABDAH//wNwAAADAJAAAAMAAAMAHroCQGEA"
+    "AQAqQgEBA3AAAAMAkAAAAwAAAwAeoCCBBZbq5Ka5uAhoMCAAAAMDIAAAAwAhYgABAAZEAcFzwIkAAAATY29scm5jbHgAAQANAAaAAAAA"
+    "FGlzcGUAAAAAAAAAQAAAAEAAAAAoY2xhcAAAAEAAAAABAAAAMAAAAAEAAAAAAAAAAv////AAAAACAAAAEHBpeGkAAAAAAwgICAAAABhp"
+    "cG1hAAAAAAAAAAEAAQWBAgMFhAAAACVtZGF0AAAAGSgBrxOA9SeBP//gpUf/utZ4fg8Lfnny1PA=")
 
 
 def _voice_samples(seconds, rate=RATE):

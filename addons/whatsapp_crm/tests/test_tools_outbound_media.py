@@ -1,5 +1,8 @@
 """Meta's rules for what we send, and the conversions, without Odoo (pure tools)."""
+import io
 import unittest
+
+from PIL import Image
 
 from odoo.tests import tagged
 
@@ -87,6 +90,14 @@ class TestConversions(unittest.TestCase):
         png = media_samples.noisy_png(int(5.5 * MIB))
         jpeg = media_convert.to_jpeg(png)
         self.assertLessEqual(len(jpeg), 5 * MIB)
+
+    @needs_av
+    def test_heic_becomes_jpeg(self):
+        jpeg = media_convert.to_jpeg(media_samples.HEIC_RED)
+        self.assertEqual(jpeg[:3], b"\xff\xd8\xff")
+        red, green, blue = Image.open(io.BytesIO(jpeg)).getpixel((10, 10))
+        self.assertGreater(red, 150)
+        self.assertLess(green + blue, 120)
 
     def test_too_many_pixels_are_refused(self):
         with self.assertRaises(media_convert.ConversionError):

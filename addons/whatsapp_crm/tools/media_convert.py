@@ -266,6 +266,9 @@ def image_size(data):
     info = probe(data)
     if not info.width:
         raise ConversionError("not a readable image")
+    with _open(data) as container:
+        if len(container.streams.video) != 1:
+            raise ConversionError("HEIC photo made of tiles: not converted here")
     return info.width, info.height
 
 
@@ -309,9 +312,12 @@ def _decode_image(data):
     except (OSError, ValueError, SyntaxError, EOFError):
         pass
     with _open(data) as container:  # HEIC/HEIF
-        stream = next(iter(container.streams.video), None)
-        if stream is None:
-            raise ConversionError("not a readable image")
+        streams = list(container.streams.video)
+        if len(streams) != 1:
+            # iPhones store a photo as a grid of tiles, one stream each: decoding one would send a
+            # fragment of the picture. Refused rather than sent wrong.
+            raise ConversionError("HEIC photo made of tiles: not converted here" if streams else "not a readable image")
+        stream = streams[0]
         try:
             frame = next(container.decode(stream))
         except (StopIteration, av.error.FFmpegError):
