@@ -1,10 +1,16 @@
 """An attendant sends a photo with a caption and a place from the composer's attach menu, in a browser."""
+from unittest import skipIf
+
 from odoo.tests import tagged
 
+from odoo.addons.whatsapp_crm.tools import media_convert
+
+from . import media_samples
 from .common import WhatsAppCase
 
 
 @tagged("post_install", "-at_install", "whatsapp_crm")
+@skipIf(not media_convert.av_available(), "PyAV is not installed")
 class TestUiMediaOut(WhatsAppCase):
 
     def test_photo_with_caption_and_location_from_the_attach_menu(self):
@@ -31,4 +37,16 @@ class TestUiMediaOut(WhatsAppCase):
         self.sandbox.emit_statuses(photo.wamid, ["sent", "delivered", "read"])
         self.process_inbox()
         self.assertEqual(photo.state, "read")
+
+        # The attendant's own voice note: sent as a WhatsApp voice note, played in the thread as the
+        # customer's are (Discuss's player, the microphone label).
+        recording = self.env["ir.attachment"].with_user(self.attendant).create({
+            "name": "Voice-2026-12-03-00001.mp3", "raw": media_samples.voice_mp3(2.5),
+            "res_model": "mail.compose.message", "res_id": 0})
+        recording.sudo()._set_voice_metadata()
+        channel.with_user(self.attendant).message_post(
+            body="", attachment_ids=recording.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
+        [voice] = self.send_outgoing()
+        self.assertTrue(self.sandbox.state.sent[-1].payload["audio"]["voice"])
+        self.assertEqual(voice.state, "accepted")
         self.start_tour("/odoo/discuss", "whatsapp_crm_media_out_ticks_tour", login="attendant")

@@ -73,7 +73,7 @@ registry.category("web_tour.tours").add("whatsapp_crm_media_out_tour", {
     ],
 });
 
-/** Later: Meta delivered the photo and the customer read it. */
+/** Later: Meta delivered the photo and the customer read it; a voice note went out too. */
 registry.category("web_tour.tours").add("whatsapp_crm_media_out_ticks_tour", {
     steps: () => [
         {
@@ -85,6 +85,14 @@ registry.category("web_tour.tours").add("whatsapp_crm_media_out_ticks_tour", {
         },
         {
             trigger: `${SENT_IMAGE} .o-whatsapp-Message-tick.o-read[title='Read']`,
+        },
+        {
+            // The attendant's voice note: the microphone label of a WhatsApp voice note…
+            trigger: ".o-mail-Message .o-whatsapp-AttachmentList-voiceNote",
+        },
+        {
+            // …and Discuss's player, with the recording decoded.
+            trigger: ".o-mail-Message .o-mail-VoicePlayer:contains(00 : 02)",
         },
     ],
 });
