@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from ..tools.media_rules import SNIFF_BYTES
+from ..tools.media_rules import SNIFF_BYTES, sanitize_filename
 from ..tools.media_storage import StorageError, get_storage, new_object_key
 
 _logger = logging.getLogger(__name__)
@@ -63,7 +63,10 @@ class WhatsAppMedia(models.Model):
             "mimetype": reusable.mimetype,
             "file_size": reusable.file_size,
             "sha256": reusable.sha256,
-            "filename": reusable.filename if reusable.kind != "document" else attachment.name,
+            "original_filename": attachment.name,
+            # A document goes out under this message's own file name, whoever uploaded the bytes first.
+            "filename": sanitize_filename(attachment.name or "", default="file") if reusable.kind == "document"
+            else reusable.filename,
             "is_voice": reusable.is_voice,
             "state": "stored",
             "uploaded_at": reusable.uploaded_at,
