@@ -71,18 +71,23 @@ def photo_jpeg(width, height, target_bytes=None):
 # (1) thumbnails
 # ------------------------------------------------------------
 
-MEMORY_PROBE = r"""
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("thumbnails", sys.argv[1])
-thumbnails = importlib.util.module_from_spec(spec); spec.loader.exec_module(thumbnails)
-data = open(sys.argv[2], "rb").read()
-thumbnails.make_thumbnail(data)  # warm-up: imports, codecs
+# Probe scripts' common part: reset the process's peak RSS (VmHWM), then note the baseline. Pillow's and
+# FFmpeg's buffers are C allocations that tracemalloc does not see.
+PEAK_RESET = r"""
 def status_kib(field):
     for line in open("/proc/self/status"):
         if line.startswith(field + ":"):
             return int(line.split()[1])
 open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS
 baseline = status_kib("VmRSS")
+"""
+MEMORY_PROBE = r"""
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("thumbnails", sys.argv[1])
+thumbnails = importlib.util.module_from_spec(spec); spec.loader.exec_module(thumbnails)
+data = open(sys.argv[2], "rb").read()
+thumbnails.make_thumbnail(data)  # warm-up: imports, codecs
+""" + PEAK_RESET + r"""
 thumbnails.make_thumbnail(data)
 print(baseline, status_kib("VmHWM"))
 """

@@ -1,6 +1,6 @@
 # Fed to `odoo-bin shell` by scripts/run.sh: a demo WhatsApp account wired to the local Meta
-# sandbox, and the admin as a WhatsApp attendant. Idempotent. Prints the sandbox's settings as
-# shell variables on its last line (run.sh sources them).
+# sandbox, the Filarmônica's hall as a location preset, and the admin as a WhatsApp attendant.
+# Idempotent. Prints the sandbox's settings as shell variables on its last line (run.sh sources them).
 DEMO = {
     "name": "Filarmônica (sandbox)",
     "phone_number_id": "100000000000001",
@@ -14,6 +14,15 @@ DEMO = {
 }
 import os
 
+# The Filarmônica's hall, offered in the composer's "Localização" menu.
+HALL = {
+    "name": "Theatro Municipal de São Paulo",
+    "address": "Praça Ramos de Azevedo, s/n – República, São Paulo – SP, 01037-010",
+    "latitude": -23.5452231,
+    "longitude": -46.6384763,
+    "sequence": 1,
+}
+
 DEMO["graph_base_url"] = f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT', '8070')}"
 account = env["whatsapp.account"].with_context(active_test=False).search(
     [("phone_number_id", "=", DEMO["phone_number_id"])], limit=1)
@@ -21,6 +30,8 @@ if account:
     account.write(dict(DEMO, active=True))
 else:
     account = env["whatsapp.account"].create(DEMO)
+if not env["whatsapp.location"].with_context(active_test=False).search_count([("name", "=", HALL["name"])]):
+    env["whatsapp.location"].create(HALL)
 env.ref("whatsapp_crm.group_whatsapp_manager").user_ids |= env.ref("base.user_admin")
 admin = env.ref("base.user_admin")
 admin.write({"lang": "pt_BR", "tz": "America/Sao_Paulo"})

@@ -21,6 +21,7 @@
         "views/discuss_channel_views.xml",
         "views/whatsapp_crm_menus.xml",
         "views/whatsapp_media_views.xml",
+        "views/whatsapp_location_views.xml",
         "views/res_config_settings_views.xml",
         "data/whatsapp_template_cron.xml",
         "views/whatsapp_template_views.xml",

@@ -44,13 +44,16 @@ FAILURE_EXPLANATIONS = {
     "undeliverable": _lt("This number cannot receive WhatsApp messages (not a WhatsApp user or unreachable)."),
     "marketing_opt_out": _lt("The customer stopped receiving marketing messages from us."),
     "unsupported": _lt("WhatsApp does not support this kind of message."),
-    "media": _lt("WhatsApp could not process the attached file (type or size not accepted)."),
+    "media": _lt("Media not accepted by WhatsApp"),
+    "media_type": _lt("WhatsApp does not accept this type of file"),
+    "media_too_large": _lt("The file is larger than WhatsApp accepts for its type"),
+    "media_conversion": _lt("The file could not be converted into a format WhatsApp accepts"),
+    "media_missing": _lt("The file or place was deleted before it was sent"),
     "parameter": _lt("WhatsApp rejected the message as invalid (a required field is missing or wrong)."),
     "transient": _lt("WhatsApp is temporarily unavailable. The message will be sent again automatically."),
     "template": _lt("WhatsApp rejected the template (not approved, paused, or wrong variables)."),
     "policy": _lt("WhatsApp blocked this message by policy (account restricted). An administrator must check."),
     "unknown": _lt("WhatsApp did not deliver the message."),
-    "attachments": _lt("Sending files through WhatsApp is not available yet: send the text only."),
     "no_recipient": _lt("This contact has no WhatsApp number."),
     "too_long": _lt("WhatsApp accepts at most 4,096 characters in a message."),
 }
@@ -67,3 +70,5 @@ TEMPLATE_ERROR_EXPLANATIONS = {
     132015: _lt("Meta paused this template because of its low quality: choose another template."),
     132016: _lt("Meta disabled this template for good because of its low quality: choose another template."),
 }
+# Failures whose explanation is followed by the detail (Meta's words, or the file's problem).
+DETAILED_FAILURES = frozenset({"media", "media_type", "media_too_large", "media_conversion"})

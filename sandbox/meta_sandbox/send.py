@@ -1,6 +1,7 @@
 """``POST /{phone-number-id}/messages``: the state-aware half of accepting a send (or a mark-as-read)."""
 
 from .errors import GraphError
+from .media_rules import is_ogg_opus, kind_of
 from .phone import canonical_wa_id
 from .templates import check_send
 from .validation import validate_message, validate_read
@@ -19,10 +20,18 @@ def _check_template(state, phone, request):
     check_send(template, request.template_components)
 
 
-def _check_media(state, media_id):
+def _check_media(state, request):
+    """The media id must be alive, of the message's kind (a document may carry any file), and a
+    voice note must be OGG/Opus: WhatsApp plays nothing else as one."""
+    media_id = request.media_id
     media = state.get_media(media_id)
     if media is None or media.expired:
         raise GraphError(131053, f"Media id {media_id} does not exist or has expired; upload it again.")
+    kind = kind_of(media.mime_type)
+    if request.type != "document" and kind != request.type:
+        raise GraphError(131053, f"Media id {media_id} is {kind or 'unsupported'} media, not {request.type}.")
+    if request.voice and not is_ogg_opus(media.data):
+        raise GraphError(131009, "Param audio['voice'] is only supported for OGG files encoded with Opus.")
 
 
 def accept_message(state, phone, payload):
@@ -33,7 +42,7 @@ def accept_message(state, phone, payload):
     """
     request = validate_message(payload)
     if request.media_id:
-        _check_media(state, request.media_id)
+        _check_media(state, request)
     if request.type == "template":
         _check_template(state, phone, request)
     recipient_id = request.recipient if request.is_bsuid else canonical_wa_id(request.recipient)

@@ -15,6 +15,7 @@ from .templates import QUALITY_SCORES, STATUSES, build_components, build_templat
 
 CUSTOMER_SERVICE_WINDOW = 24 * 3600
 DEFAULT_MEDIA_URL_TTL = 300.0   # Meta's media URLs live ~5 minutes
+UPLOADED_MEDIA_LIFETIME = 30 * 86400   # an uploaded media id can be sent for 30 days
 
 
 @dataclass(frozen=True)
@@ -239,8 +240,13 @@ class SandboxState:
         return media.id
 
     def get_media(self, media_id):
+        """The media of an id; an upload older than Meta's 30 days comes back expired."""
         with self.lock:
-            return self._data.media.get(str(media_id))
+            media = self._data.media.get(str(media_id))
+            if media is not None and media.origin == "upload" and \
+                    self.clock() - media.created_at >= UPLOADED_MEDIA_LIFETIME:
+                media.expired = True
+            return media
 
     def expire_media(self, media_id):
         """Make a media id unknown to Meta, as happens 7 days after a webhook (30 days after an upload)."""
@@ -258,7 +264,7 @@ class SandboxState:
         """The media behind a download token, or None once the URL expired (or the media did)."""
         with self.lock:
             media_id, expires_at = self._data.downloads.get(token, (None, 0.0))
-            media = self._data.media.get(media_id)
+            media = self.get_media(media_id) if media_id else None
             if media is None or media.expired or self.clock() >= expires_at:
                 return None
             return media

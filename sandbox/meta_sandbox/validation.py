@@ -36,6 +36,7 @@ class OutboundRequest:
     is_bsuid: bool
     type: str
     media_id: str | None = None
+    voice: bool = False
     template_name: str | None = None
     template_language: str | None = None
     template_components: list = field(default_factory=list)
@@ -111,6 +112,12 @@ def _media(obj, request):
         if kind in ("audio", "sticker"):
             raise invalid(f"Param {kind}['caption'] is not supported for {kind} messages.")
         _require_str(obj, "caption", f"{kind}['caption']", CAPTION_MAX)
+    if obj.get("voice") is not None:
+        if kind != "audio":
+            raise invalid(f"Param {kind}['voice'] is only supported for audio messages.")
+        if not isinstance(obj["voice"], bool):
+            raise invalid("Param audio['voice'] must be a boolean.")
+        request.voice = obj["voice"]
     if obj.get("filename") is not None:
         if kind != "document":
             raise invalid(f"Param {kind}['filename'] is only supported for documents.")

@@ -96,3 +96,53 @@ def test_expired_media_id_is_error_100_subcode_33(graph, sandbox):
 
 def test_unknown_media_id(graph):
     assert_graph_error(graph.get("123456789"), 100, subcode=33)
+
+
+OGG_VORBIS = b"OggS\x00\x02" + b"\x00" * 22 + b"\x01vorbis" + b"\x00" * 40
+
+
+@pytest.mark.parametrize(("data", "mime"), [
+    (samples.PNG, "image/jpeg"),                        # a PNG labelled JPEG
+    (b"<html><script>x</script></html>", "application/pdf"),
+    (OGG_VORBIS, "audio/ogg"),                          # Meta takes OGG with Opus only
+    (samples.JPEG, "video/mp4"),
+    (b"\x00\x01binary\x00", "text/plain"),
+], ids=["png-as-jpeg", "html-as-pdf", "ogg-vorbis", "jpeg-as-mp4", "binary-as-text"])
+def test_uploads_are_judged_by_their_content(graph, data, mime):
+    error = assert_graph_error(graph.upload(data, mime), 131053)
+    assert "content" in error["error_data"]["details"]
+
+
+def test_uploaded_media_id_expires_after_30_days(graph, sandbox, clock):
+    media_id = graph.upload(samples.PDF, "application/pdf").json()["id"]
+    sandbox.customer("5511987654321", "Maria").text("oi")
+    clock.advance(30 * 86400 - 1)
+    sandbox.state.record_inbound("5511987654321")
+    document = {"messaging_product": "whatsapp", "to": "5511987654321", "type": "document",
+                "document": {"id": media_id, "filename": "programa.pdf"}}
+    assert graph.send(document).status_code == 200
+    clock.advance(1)
+    assert_graph_error(graph.send(document), 131053)
+    assert_graph_error(graph.get(media_id), 100, subcode=33)
+
+
+def test_voice_only_on_ogg_opus_and_media_of_the_right_kind(graph, sandbox):
+    sandbox.customer("5511987654321", "Maria").text("oi")
+    mp3 = graph.upload(b"ID3" + b"0" * 10, "audio/mpeg").json()["id"]
+    ogg = graph.upload(samples.OGG_OPUS, "audio/ogg").json()["id"]
+    pdf = graph.upload(samples.PDF, "application/pdf").json()["id"]
+
+    def audio(media_id, **extra):
+        return {"messaging_product": "whatsapp", "to": "5511987654321", "type": "audio",
+                "audio": {"id": media_id, **extra}}
+
+    assert_graph_error(graph.send(audio(mp3, voice=True)), 131009)
+    assert graph.send(audio(mp3)).status_code == 200
+    assert graph.send(audio(ogg, voice=True)).status_code == 200
+    assert_graph_error(graph.send(audio(ogg, voice="yes")), 131009)
+    assert_graph_error(graph.send(audio(pdf)), 131053)
+    image_voice = {"messaging_product": "whatsapp", "to": "5511987654321", "type": "image",
+                   "image": {"id": ogg, "voice": True}}
+    assert_graph_error(graph.send(image_voice), 131009)
+    assert graph.send({"messaging_product": "whatsapp", "to": "5511987654321", "type": "document",
+                       "document": {"id": ogg, "filename": "nota.ogg"}}).status_code == 200

@@ -1,2 +1,3 @@
 from . import webhook
 from . import contact_card
+from . import attachment

@@ -3,6 +3,9 @@ from . import whatsapp_inbox
 from . import whatsapp_message
 from . import whatsapp_message_status
 from . import whatsapp_media
+from . import whatsapp_media_outbound
+from . import whatsapp_message_outbound_media
+from . import whatsapp_location
 from . import discuss_channel
 from . import discuss_channel_member
 from . import ir_websocket
@@ -12,7 +15,6 @@ from . import res_partner
 from . import ir_attachment
 from . import ir_binary
 from . import res_config_settings
-from . import res_company
 from . import whatsapp_template
 from . import whatsapp_template_variable
 from . import whatsapp_pricing_rate

@@ -10,6 +10,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.addons.mail.tools.discuss import Store
 
 from ..const import ATTENDANT_GROUP, MANAGER_GROUP, PROCESSING_GROUP
+from ..tools import outbound_media
+from ..tools.inbound_render import render_location
 from ..tools.template_payload import TemplateError, check_values
 
 # Meta's customer-service window: free-form messages are accepted for 24 h after the
@@ -214,6 +216,8 @@ class DiscussChannel(models.Model):
         if is_whatsapp_channel(self):
             return self.self_member_id
         return super()._find_or_create_member_for_self()
+
+    # ------------------------------------------------------------
     # WINDOW
     # ------------------------------------------------------------
 
@@ -407,6 +411,40 @@ class DiscussChannel(models.Model):
         numbers of their own."""
         self.ensure_one()
         return str(self.id)
+
+    # ------------------------------------------------------------
+    # OUTBOUND MEDIA
+    # ------------------------------------------------------------
+
+    def message_post(self, *, message_type="notification", **kwargs):
+        """Files WhatsApp would refuse never get posted: the composer shows why (the upload route
+        checks them first; this also covers files attached by any other way)."""
+        if (is_whatsapp_channel(self) and message_type == "comment" and kwargs.get("attachment_ids")
+                and not self.env.context.get("whatsapp_inbound")):
+            self._whatsapp_check_outbound_attachments(kwargs["attachment_ids"])
+        return super().message_post(message_type=message_type, **kwargs)
+
+    def _whatsapp_check_outbound_attachments(self, attachment_ids):
+        whatsapp_messages = self.env["whatsapp.message"]
+        # sudo: ir.attachment - the files the attendant is posting (ownership is checked by Discuss)
+        for attachment_sudo in self.env["ir.attachment"].sudo().browse(attachment_ids).exists():
+            plan = whatsapp_messages._outbound_plan(attachment_sudo)
+            if isinstance(plan, outbound_media.Refusal):
+                raise UserError(whatsapp_messages._outbound_refusal_text(plan, attachment_sudo.name))
+
+    def whatsapp_post_location(self, location_id):
+        """"Localização": post one of the preset places; it goes to the customer as a map pin
+        and shows in the thread as the same card as a customer's location."""
+        self.ensure_one()
+        self._whatsapp_check_attendant()
+        location = self.env["whatsapp.location"].browse(int(location_id)).exists()
+        if not location or not location.active:
+            raise UserError(self.env._("This place is no longer offered."))
+        body = render_location(location._whatsapp_card(),
+                               self.with_context(lang=self.whatsapp_account_id._conversation_lang()).env._)
+        message = self.with_context(whatsapp_location_id=location.id).message_post(
+            body=body, message_type="comment", subtype_xmlid="mail.mt_comment")
+        return message.id
 
     # ------------------------------------------------------------
     # BUSINESS

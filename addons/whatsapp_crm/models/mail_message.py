@@ -78,7 +78,8 @@ class MailMessage(models.Model):
     def _whatsapp_status_for_store(self):
         """The delivery tick the client draws under a message, with the reason when it failed."""
         # sudo: whatsapp.message - delivery state of a message the user can read
-        whatsapp_message = self.sudo().whatsapp_message_ids[:1]
+        # An attendant's message may have gone out as several WhatsApp messages (one per file).
+        whatsapp_message = self.sudo().whatsapp_message_ids._whatsapp_message_summary()
         media = whatsapp_message.media_ids[:1]
         return {
             "direction": whatsapp_message.direction,

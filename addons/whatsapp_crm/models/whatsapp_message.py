@@ -11,6 +11,7 @@ from odoo.addons.phone_validation.tools import phone_validation
 
 from ..const import (
     ADMIN_AND_PROCESSING,
+    DETAILED_FAILURES,
     FAILURE_EXPLANATIONS,
     MANAGERS_AND_PROCESSING,
     OUTBOUND_STATE_RANK,
@@ -26,6 +27,7 @@ from ..tools.inbound_render import (
     render_body,
     render_placeholder,
 )
+from ..tools.media_rules import MediaRejected
 from ..tools.template_payload import TemplateError, template_object
 from ..tools.webhook_payload import EDIT, REVOKE, parse_stored_message
 
@@ -36,6 +38,8 @@ MAX_SEND_ATTEMPTS = 6
 MAX_TEXT_LENGTH = 4096
 # WhatsApp's own notices: shown as notices in the conversation, never as the customer's words.
 NOTICE_KINDS = frozenset({"system", "request_welcome"})
+# Outbound files and places: built by whatsapp_message_outbound_media.py.
+PART_TYPES = ("image", "video", "audio", "document", "location")
 
 
 class WhatsAppMessage(models.Model):
@@ -130,13 +134,16 @@ class WhatsAppMessage(models.Model):
     # COMPUTE
     # ------------------------------------------------------------
 
-    @api.depends("error_category", "state")
+    @api.depends("error_category", "error_message", "state")
     def _compute_failure_reason(self):
         for message in self:
             category = message.error_category
             explanation = TEMPLATE_ERROR_EXPLANATIONS.get(message.error_code) or FAILURE_EXPLANATIONS.get(
                 category, FAILURE_EXPLANATIONS["unknown"])
-            message.failure_reason = str(explanation) if message.state == "failed" else False
+            reason = str(explanation) if message.state == "failed" else False
+            if reason and category in DETAILED_FAILURES and message.error_message:
+                reason = f"{reason}: {message.error_message}"
+            message.failure_reason = reason
 
     @api.depends("pricing")
     def _compute_pricing_fields(self):
@@ -383,20 +390,25 @@ class WhatsAppMessage(models.Model):
         window_values = self._prepare_outbound_window(channel)
         parent = self.search([("mail_message_id", "=", mail_message.parent_id.id)], limit=1) \
             if mail_message.parent_id else self
-        message = self.create({
+        common = {
             "account_id": channel.whatsapp_account_id.id,
             "channel_id": channel.id,
             "partner_id": channel.whatsapp_partner_id.id,
             "mail_message_id": mail_message.id,
             "direction": "out",
             "state": "outgoing",
-            "message_type": "text",
-            "reply_to_wamid": parent.wamid or False,
             "next_attempt_at": fields.Datetime.now(),
-            **window_values,
-        })
+        }
+        # A template is one message; anything else is one WhatsApp message per file, in the order
+        # shown, then the text. The first one quotes.
+        parts = [{}] if window_values.get("message_type") == "template" else self._outbound_parts(mail_message)
+        messages = self.create([
+            {**common, **window_values, **part,
+             "reply_to_wamid": (parent.wamid or False) if index == 0 else False}
+            for index, part in enumerate(parts)
+        ])
         self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger()
-        return message
+        return messages
 
     @api.model
     def _cron_send_outgoing(self):
@@ -433,15 +445,15 @@ class WhatsAppMessage(models.Model):
         """One attempt to hand the message to Meta."""
         self.ensure_one()
         try:
+            # Building a file's payload uploads it: an upload failure is handled like a send failure.
             payload = self._build_outbound_payload()
-        except GraphError as error:  # preparing it may call Meta too (a template's header file upload)
-            self._handle_send_error(error)
-            return
-        if isinstance(payload, str):  # a reason we cannot send at all
-            self._set_failed(None, payload, self.env._("Not sent"))
-            return
-        try:
+            if isinstance(payload, str):  # a reason we cannot send at all
+                self._set_failed(None, payload, self.env._("Not sent"))
+                return
             response = self.account_id._graph_client().send_message(payload)
+        except MediaRejected as error:
+            self._set_failed(None, error.reason, str(error))
+            return
         except GraphError as error:
             self._handle_send_error(error)
             return
@@ -464,19 +476,21 @@ class WhatsAppMessage(models.Model):
         if self.message_type == "template":
             return self._build_template_payload()
         mail_message = self.mail_message_id
-        if mail_message.attachment_ids:
-            return "attachments"
-        body = html2plaintext(mail_message.body or "").strip()
-        if len(body) > MAX_TEXT_LENGTH:
-            return "too_long"
         partner = self.partner_id
         to, recipient = partner.whatsapp_wa_id or False, partner.whatsapp_user_id or False
         if not to and not recipient:
             return "no_recipient"
+        if self.message_type in PART_TYPES:
+            return self._build_outbound_part_payload(to or None, None if to else recipient)
+        body = html2plaintext(mail_message.body or "").strip()
+        if len(body) > MAX_TEXT_LENGTH:
+            return "too_long"
         return text_payload(to or None, body, recipient=None if to else recipient,
                             reply_to=self.reply_to_wamid or None)
 
     def _handle_send_error(self, error):
+        if self._outbound_forget_stale_media(error):
+            return
         attempts = self.send_attempts + 1
         if error.category == "auth":
             self.account_id._mark_auth_error(error)
@@ -490,7 +504,8 @@ class WhatsAppMessage(models.Model):
             self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger(self.next_attempt_at)
             return
         self.write({"send_attempts": attempts})
-        self._set_failed(error.code, error.category, error.message)
+        # Meta's detail says what is wrong (e.g. which file type it refused); its message is generic.
+        self._set_failed(error.code, error.category, error.details or error.message)
 
     def _set_failed(self, code, category, meta_message, at=None):
         self.write({

@@ -25,3 +25,6 @@ from . import test_ui_queue
 from . import test_ui_templates
 from . import test_webhook
 from . import test_window
+from . import test_media_out
+from . import test_tools_outbound_media
+from . import test_ui_media_out

@@ -164,14 +164,17 @@ class TestOutbound(WhatsAppCase):
         self.assertEqual([sent.payload["text"]["body"] for sent in self.sandbox.state.sent],
                          ["primeira", "segunda"])
 
-    def test_attachments_are_refused_clearly(self):
-        attachment = self.env["ir.attachment"].with_user(self.attendant).create({"name": "a.txt", "raw": b"x"})
+    def test_attachments_are_sent_with_the_text_as_caption(self):
+        attachment = self.env["ir.attachment"].with_user(self.attendant).create(
+            {"name": "horarios.txt", "raw": "Sábado: 20h\nDomingo: 17h\n".encode()})
         self.channel.with_user(self.attendant).message_post(
             body="segue", attachment_ids=attachment.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
         message = self.env["whatsapp.message"].search([("direction", "=", "out")], limit=1)
         self.send_outgoing()
-        self.assertEqual(message.state, "failed")
-        self.assertFalse(self.sandbox.state.sent)
+        self.assertEqual(message.state, "accepted")
+        [sent] = self.sandbox.state.sent
+        self.assertEqual((sent.type, sent.payload["document"]["caption"]), ("document", "segue"))
+        self.assertEqual(sent.payload["document"]["filename"], "horarios.txt")
 
     def test_customer_messages_are_not_sent_back(self):
         self.assertFalse(self.env["whatsapp.message"].search([("direction", "=", "out")]))

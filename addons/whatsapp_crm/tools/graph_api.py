@@ -49,6 +49,7 @@ TEMPLATE_FIELDS = (
 # A WABA holds at most a few thousand templates (≤ 100 per page): more pages means a paging loop.
 MAX_TEMPLATE_PAGES = 100
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 
 _API_VERSION_RE = re.compile(r"v\d{1,3}\.\d{1,3}")
 # Graph ids are numeric; letters, "_" and "-" are tolerated for fakes. No "/", ".", "?", "%":
@@ -454,6 +455,50 @@ def template_payload(to, template, *, recipient=None):
     """Body of a template send; ``template`` comes from :func:`.template_payload.template_object`."""
     payload = _addressing(to, recipient)
     payload.update(type="template", template=template)
+    return payload
+
+
+def media_payload(to, kind, media_id, *, recipient=None, caption=None, filename=None, voice=False,
+                  reply_to=None):
+    """Body of an uploaded file's send (``image``, ``video``, ``audio``, ``document``) by media id.
+
+    Meta takes a caption (≤ 1024 characters) on images, videos and documents only, a file name on
+    documents only, and ``voice`` only on OGG/Opus audio (the caller knows what it uploaded).
+    :raise ValueError: on a field Meta would refuse for ``kind``
+    """
+    if kind not in ("image", "video", "audio", "document", "sticker"):
+        raise ValueError(f"not a media kind: {kind}")
+    if not media_id:
+        raise ValueError("media id missing")
+    media = {"id": media_id}
+    if caption:
+        if kind not in ("image", "video", "document"):
+            raise ValueError(f"{kind} messages take no caption")
+        if len(caption) > MAX_CAPTION_LENGTH:
+            raise ValueError(f"caption exceeds {MAX_CAPTION_LENGTH} characters")
+        media["caption"] = caption
+    if filename and kind == "document":
+        media["filename"] = filename
+    if voice and kind == "audio":
+        media["voice"] = True
+    payload = _addressing(to, recipient)
+    payload.update({"type": kind, kind: media})
+    if reply_to:
+        payload["context"] = {"message_id": reply_to}
+    return payload
+
+
+def location_payload(to, latitude, longitude, *, recipient=None, name=None, address=None, reply_to=None):
+    """Body of a ``location`` send: the customer's phone shows a map pin with the name and address."""
+    location = {"latitude": float(latitude), "longitude": float(longitude)}
+    if name:
+        location["name"] = name
+    if address:
+        location["address"] = address
+    payload = _addressing(to, recipient)
+    payload.update(type="location", location=location)
+    if reply_to:
+        payload["context"] = {"message_id": reply_to}
     return payload
 
 

@@ -217,6 +217,12 @@ def _referral(referral, _):
     return Markup("<blockquote>%s</blockquote>") % html
 
 
+def render_location(location, _):
+    """The card of a place (``latitude``, ``longitude``, ``name``, ``address``): a customer's location,
+    and the same card for a place an attendant sends."""
+    return _location(location, _)
+
+
 def _location(location, _):
     lines = [_("Location")]
     lines += [location[key] for key in ("name", "address") if location.get(key)]

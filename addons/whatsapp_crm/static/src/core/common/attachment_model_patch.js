@@ -22,9 +22,14 @@ const attachmentPatch = {
     /**
      * Every WhatsApp audio plays in Discuss's voice player (its file viewer only plays MP3);
      * this tells a voice note recorded in WhatsApp from an audio file the customer attached.
+     * An attendant's recording is a voice note too: it goes out as one.
      */
     get whatsappIsVoiceNote() {
-        return this.voice && Boolean(this.whatsappMedia?.voice);
+        return (
+            this.voice &&
+            (Boolean(this.whatsappMedia?.voice) ||
+                this.message?.whatsapp_status?.direction === "out")
+        );
     },
     /**
      * The picture shown inline for an image of a WhatsApp conversation: the thumbnail the server
