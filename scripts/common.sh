@@ -64,6 +64,9 @@ ensure_venv() {
     "$PY" -m pip install -q --progress-bar off -c "$constraints" \
         -r "$PROJECT_DIR/requirements.txt" -r "$PROJECT_DIR/requirements-test.txt" \
         -e "$PROJECT_DIR/sandbox"
+    # OCA addons (queue_job): their wheels require an "odoo" distribution no registry serves, so
+    # they go in without dependencies; their real ones (openupgradelib) are in requirements.txt.
+    "$PY" -m pip install -q --progress-bar off --no-deps -r "$PROJECT_DIR/requirements-oca.txt"
     # Make the Odoo tree importable (pytest-odoo, odoo shell scripts) the way a pip install would.
     echo "$ODOO_SRC" > "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/odoo-src.pth"
     echo "$want" > "$stamp"

@@ -1,5 +1,6 @@
 from . import whatsapp_account
 from . import whatsapp_inbox
+from . import whatsapp_inbox_event
 from . import whatsapp_message
 from . import whatsapp_message_status
 from . import whatsapp_media
@@ -11,3 +12,4 @@ from . import res_partner
 from . import ir_attachment
 from . import ir_binary
 from . import res_config_settings
+from . import ir_http

@@ -396,7 +396,7 @@ class DiscussChannel(models.Model):
         last_typing = self.whatsapp_typing_requested_at
         if self.whatsapp_status == "open" and (not last_typing or now - last_typing >= TYPING_INDICATOR_THROTTLE):
             values["whatsapp_typing_requested_at"] = now
-            self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger()
+            self.env["whatsapp.message"]._enqueue_typing()
         if values:
             # sudo: discuss.channel - typing is activity, for whoever types
             self.sudo().write(values)

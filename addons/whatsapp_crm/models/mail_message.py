@@ -2,6 +2,8 @@ from odoo import fields, models
 
 from odoo.addons.mail.tools.discuss import Store
 
+from ..const import OUTBOUND_TICKS, TICK_TITLES
+
 
 class MailMessage(models.Model):
     _inherit = "mail.message"
@@ -24,9 +26,13 @@ class MailMessage(models.Model):
         # sudo: whatsapp.message - delivery state of a message the user can read
         whatsapp_message = self.sudo().whatsapp_message_ids[:1]
         media = whatsapp_message.media_ids[:1]
+        tick = OUTBOUND_TICKS.get(whatsapp_message.state) if whatsapp_message.direction == "out" else False
         return {
             "direction": whatsapp_message.direction,
             "state": whatsapp_message.state,
+            # What the client draws: decided here, so the client holds no copy of the states.
+            "tick": tick or False,
+            "tick_title": str(TICK_TITLES[tick]) if tick else False,
             "failure_reason": whatsapp_message.failure_reason or False,
             "error_code": whatsapp_message.error_code or False,
             # The customer's file of an inbound media message: on its way, shown, or why not (body).
