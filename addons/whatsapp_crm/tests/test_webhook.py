@@ -100,7 +100,8 @@ class TestWebhook(WhatsAppCase):
         inbox = self.env["whatsapp.inbox"]
         for _post in range(3):
             inbox._wake_drain()
-        jobs = self.env["queue.job"].sudo().search([("identity_key", "=", "whatsapp_crm.inbox.drain")])
+        jobs = self.env["queue.job"].sudo().search([("identity_key", "=", "whatsapp_crm.inbox.drain"),
+                                                    ("state", "=", "pending")])
         self.assertEqual(len(jobs), 1)
         self.assertEqual((jobs.state, jobs.channel, jobs.user_id), ("pending", "root.whatsapp.inbox",
                                                                     self.processing_user),
