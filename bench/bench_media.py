@@ -31,10 +31,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 sys.path.insert(0, str(PROJECT_DIR / "addons" / "whatsapp_crm" / "tests"))
 
-import wacrm_harness as harness  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
-from wacrm_harness import Stack, WebhookClient, encode_payload, percentile, rpc, signature, wait_until  # noqa: E402
 from s3_server import S3Server  # noqa: E402 - the tests' helper: s3rver on a free port
+
+import wacrm_harness as harness  # noqa: E402
+from wacrm_harness import Stack, WebhookClient, encode_payload, percentile, rpc, signature, wait_until  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 THUMBNAILS_PY = PROJECT_DIR / "addons" / "whatsapp_crm" / "tools" / "thumbnails.py"

@@ -36,8 +36,9 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
-import wacrm_harness as harness
 import websocket  # websocket-client, as Odoo's own bus tests use
+
+import wacrm_harness as harness
 from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, signature, wait_until
 
 BENCH_DIR = Path(__file__).resolve().parent

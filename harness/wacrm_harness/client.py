@@ -7,6 +7,7 @@ import time
 
 from .config import ACCOUNT, WEBHOOK_PATH
 
+
 def http_get(url, timeout=10):
     from urllib.parse import urlsplit
     parts = urlsplit(url)

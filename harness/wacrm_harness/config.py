@@ -33,6 +33,8 @@ SERVER_WIDE_MODULES = "base,web,queue_job"
 QUEUE_JOB_CHANNELS = "root:4,root.whatsapp.inbox:2,root.whatsapp.send:1,root.whatsapp.media:1"
 # The advisory lock every drain job takes to split stored POSTs (models/whatsapp_inbox.py).
 SPLIT_LOCK = "whatsapp_crm.inbox.split"
+# The identity key of the drain job a POST makes sure is pending (models/whatsapp_inbox.py).
+DRAIN_IDENTITY = "whatsapp_crm.inbox.drain"
 WEBHOOK_PATH = "/whatsapp/webhook"
 
 # The account every Stack creates; the Sandbox signs with the same secret.

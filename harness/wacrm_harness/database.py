@@ -13,9 +13,21 @@ import time
 import psycopg2
 import psycopg2.extensions
 
-from .config import DATA_DIR, DB_PREFIX, HARNESS_DIR, LOG_DIR, MODULES, ODOO_SRC, PG, PROJECT_DIR, TEMPLATE_PREFIX, \
-    TEMPLATE_RECIPE, HarnessError
+from .config import (
+    DATA_DIR,
+    DB_PREFIX,
+    HARNESS_DIR,
+    LOG_DIR,
+    MODULES,
+    ODOO_SRC,
+    PG,
+    PROJECT_DIR,
+    TEMPLATE_PREFIX,
+    TEMPLATE_RECIPE,
+    HarnessError,
+)
 from .server import _odoo_base_args, _pid_alive, _subprocess_env, _tail
+
 
 def pg_connect(dbname="postgres", **overrides):
     conn = psycopg2.connect(dbname=dbname, connect_timeout=10, **{**PG, **overrides})

@@ -8,6 +8,7 @@ import threading
 
 from .config import PG
 
+
 class PgProxy:
     """Forwards 127.0.0.1:<port> to PostgreSQL for one Odoo server.
 

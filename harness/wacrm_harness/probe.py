@@ -1,9 +1,11 @@
 """Looking at the database the way an operator would: autocommit SQL, polled with deadlines."""
 
 import contextlib
+import uuid
 
-from .config import SPLIT_LOCK, wait_until
+from .config import DRAIN_IDENTITY, SPLIT_LOCK, wait_until
 from .database import pg_connect
+
 
 class Probe:
     """Direct, autocommit SQL on the server's database (not through the proxy)."""
@@ -79,17 +81,34 @@ class Probe:
 
     @contextlib.contextmanager
     def processing_held(self):
-        """Hold the lock every drain job takes to split stored POSTs, as a running drain job holds it: the
-        webhook still stores and acknowledges (and wakes a drain job, which finds nothing it may split and
-        ends), but nothing new is processed. The work waits; nothing is changed. After the block, the next
-        POST (or the safety-net cron, within a minute) wakes a drain job again."""
+        """Nothing is processed, exactly as while every drain job is busy and the next one waits its turn.
+
+        A drain job is *parked*: pending (so every POST still does all of its work, including the check after
+        its commit that a drain job is pending, and finds it) but due only in an hour; and the lock every drain
+        job takes to split stored POSTs is held, as a running drain job holds it. The work waits; nothing is
+        changed. Afterwards the parked job is removed: the next POST (or the safety-net cron, within a minute)
+        wakes a drain job again."""
         conn = pg_connect(self.db)
+        job_uuid = str(uuid.uuid4())
         try:
             with conn.cursor() as cr:
                 cr.execute("SELECT pg_advisory_lock(hashtext(%s))", [SPLIT_LOCK])
+                cr.execute("""
+                    INSERT INTO queue_job (uuid, name, state, channel, channel_method_name, model_name, method_name,
+                                           identity_key, eta, date_created, records, args, kwargs, user_id,
+                                           company_id, priority, max_retries, retry)
+                    SELECT %s, 'parked by the harness', 'pending', 'root.whatsapp.inbox',
+                           '<whatsapp.inbox>._job_drain', 'whatsapp.inbox', '_job_drain', %s,
+                           (now() AT TIME ZONE 'UTC') + interval '1 hour', now() AT TIME ZONE 'UTC',
+                           json_build_object('_type', 'odoo_recordset', 'model', 'whatsapp.inbox', 'ids', '[]'::json,
+                                             'uid', u.id, 'su', false, 'context', '{}'::json),
+                           '[]', '{}', u.id, u.company_id, 10, 5, 0
+                      FROM res_users u WHERE u.login = '__whatsapp_crm_processing__'
+                """, [job_uuid, DRAIN_IDENTITY])
             yield
         finally:
             with contextlib.suppress(Exception), conn.cursor() as cr:
+                cr.execute("DELETE FROM queue_job WHERE uuid = %s", [job_uuid])
                 cr.execute("SELECT pg_advisory_unlock(hashtext(%s))", [SPLIT_LOCK])
             conn.close()
 
@@ -104,6 +123,20 @@ class Probe:
         return wait_until(done, timeout, interval=0.05, message=f"{len(wamids)} messages processed",
                           on_timeout=lambda: f"(messages {self.messages_for(wamids)}, posted "
                                              f"{self.posted_for(wamids)}, inbox {self.inbox_states()})")
+
+    def order_inversions(self, wamids):
+        """Pairs of one customer's messages posted in Discuss in another order than their items were stored
+        (the arrival order of their POSTs, then their position in the POST): 0 when each customer's order
+        was kept."""
+        return self.scalar("""
+            SELECT count(*) FROM (
+                SELECT w.mail_message_id,
+                       lag(w.mail_message_id) OVER (PARTITION BY w.partner_id ORDER BY first_item.id) AS previous
+                  FROM whatsapp_message w
+                  JOIN (SELECT reference, min(id) AS id FROM whatsapp_inbox_event WHERE kind = 'message'
+                         GROUP BY reference) first_item ON first_item.reference = w.wamid
+                 WHERE w.wamid = ANY(%s)) ordered
+             WHERE previous > mail_message_id""", [list(wamids)])
 
     def close(self):
         with contextlib.suppress(Exception):

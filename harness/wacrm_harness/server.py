@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from .client import http_get
 from .config import (
     ADDONS_PATH,
     DATA_DIR,
@@ -25,6 +26,7 @@ from .config import (
     free_port,
     wait_until,
 )
+
 
 def _pid_alive(pid):
     try:

@@ -14,10 +14,10 @@ class DiscussChannel(models.Model):
     """Web push for customers' messages, out of the posting transaction.
 
     Discuss computes the members to notify (a search with a large domain) and sends web push to up to 4
-    devices synchronously, inside ``message_post``: for a customer's message that is most of the cost of
+    devices synchronously, inside ``message_post``: for a customer's message that was a third of the cost of
     processing it. Here a customer's message is posted without recipients (members still get it live on
-    the bus), and a job per processing batch sends the pushes afterwards, Discuss's own way, only to the
-    conversations whose members have a push device.
+    the bus), and one job per committed processing batch sends the pushes afterwards, Discuss's own way,
+    only to the conversations whose members have a push device. (Issue 14, push notifications, builds on it.)
     """
 
     _inherit = "discuss.channel"
@@ -25,19 +25,27 @@ class DiscussChannel(models.Model):
     def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
         if not self.env.context.get("whatsapp_inbound"):
             return super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
-        precommit = self.env.cr.precommit
-        if PUSH_BATCH_KEY not in precommit.data:
-            precommit.data[PUSH_BATCH_KEY] = []
-            precommit.add(self._whatsapp_enqueue_web_push)
-        precommit.data[PUSH_BATCH_KEY].append(message.id)
+        # One job per transaction (a drain job's batch), created once it is committed: precommit hooks
+        # run at every savepoint, and the job must not exist without its messages.
+        postcommit = self.env.cr.postcommit
+        if PUSH_BATCH_KEY not in postcommit.data:
+            postcommit.data[PUSH_BATCH_KEY] = []
+            postcommit.add(self._whatsapp_enqueue_web_push_after_commit)
+        postcommit.data[PUSH_BATCH_KEY].append(message.id)
         return []
 
-    def _whatsapp_enqueue_web_push(self):
-        message_ids = self.env.cr.precommit.data.pop(PUSH_BATCH_KEY, [])
-        if message_ids:
-            delay(self.env["discuss.channel"], channel=JOB_CHANNEL_SEND,
-                  description=f"WhatsApp: web push for {len(message_ids)} customer message(s)",
-                  )._job_whatsapp_web_push(message_ids)
+    def _whatsapp_enqueue_web_push_after_commit(self):
+        message_ids = self.env.cr.postcommit.data.pop(PUSH_BATCH_KEY, [])
+        if not message_ids:
+            return
+        try:
+            with self.env.registry.cursor() as cr:
+                channels = self.env(cr=cr)["discuss.channel"]
+                delay(channels, channel=JOB_CHANNEL_SEND,
+                      description=f"WhatsApp: web push for {len(message_ids)} customer message(s)",
+                      )._job_whatsapp_web_push(message_ids)
+        except Exception:  # noqa: BLE001 - the messages are posted; a lost push is not worth failing for
+            _logger.exception("WhatsApp: could not enqueue the web push of %s messages", len(message_ids))
 
     @api.model
     def _job_whatsapp_web_push(self, message_ids):

@@ -108,7 +108,7 @@ class WhatsAppInbox(models.Model):
         try:
             with self.env.registry.cursor() as cr:
                 self.with_env(self.env(cr=cr))._wake_drain()
-        except Exception:  # noqa: BLE001 - the event is stored: a failure here must not turn the 200 into a 500
+        except Exception:
             _logger.exception("WhatsApp inbox: could not wake the drain job (the next POST or the "
                               "safety-net cron will)")
 
@@ -154,13 +154,14 @@ class WhatsAppInbox(models.Model):
         deadline = time.monotonic() + JOB_TIME_BUDGET_SECONDS
         while time.monotonic() < deadline:
             split = self._split_received()
-            commit_step(self.env)
             if split:
                 self._fan_out()
+            # Each batch starts a transaction of its own: its snapshot is taken when it locks its customers.
+            commit_step(self.env)
             processed = events._process_due()
             commit_step(self.env)
             if not split and not processed:
-                return
+                return  # RETRY_BATCH (-1) is truthy: the loop goes on
         self._delay_drain()
         commit_step(self.env)
 

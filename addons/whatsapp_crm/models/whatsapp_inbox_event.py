@@ -24,8 +24,11 @@ from .whatsapp_job import delay
 _logger = logging.getLogger(__name__)
 
 # One transaction of a drain job: the items of up to this many customers, this many items at most.
-CUSTOMERS_PER_BATCH = 25
-ITEMS_PER_BATCH = 100
+# Small: what a batch posts becomes visible at its commit (at ~50 messages/s, 20 items is ~0.4 s).
+CUSTOMERS_PER_BATCH = 10
+ITEMS_PER_BATCH = 20
+# What _process_due returns when it must be called again at once (nothing done, work not finished).
+RETRY_BATCH = -1
 # Each customer's items are processed by one job at a time: a transaction-level advisory lock.
 CUSTOMER_LOCK = "whatsapp_crm.customer:"
 # An item that raised is retried by its own job, up to this many times (queue_job's retry pattern
@@ -144,7 +147,8 @@ class WhatsAppInboxEvent(models.Model):
     def _process_due(self, max_customers=CUSTOMERS_PER_BATCH, max_items=ITEMS_PER_BATCH):
         """One batch: lock customers nobody holds, process their ready items in order.
 
-        Returns the number of items processed (0: nothing this job may take now).
+        Returns the number of items processed (0: nothing this job may take now; ``RETRY_BATCH``:
+        nothing done, call again).
         """
         self.flush_model()
         # The lock is tried row by row as the outer LIMIT pulls them: customers another job holds
@@ -170,7 +174,7 @@ class WhatsAppInboxEvent(models.Model):
             # Our snapshot predates the commit of the job that held one of these customers until
             # just now: what it did is invisible to us. Nothing done yet; the next batch sees it.
             _logger.info("WhatsApp inbox: a customer changed hands during the claim; claiming again")
-            return 0
+            return RETRY_BATCH
         return self.browse(ids)._process()
 
     def _process(self):
@@ -229,7 +233,7 @@ class WhatsAppInboxEvent(models.Model):
         if isinstance(events, InboxPayloadError):
             return "failed", f"The webhook event can no longer be read: {events}"
         item = events[self.item_index] if 0 <= self.item_index < len(events) else None
-        if item is None or getattr(item, "wamid", None) != (self.reference or None) and self.reference:
+        if item is None or (getattr(item, "wamid", None) != (self.reference or None) and self.reference):
             return "failed", "The webhook event no longer holds this item (was it edited?)"
         return self._dispatch(item)
 
@@ -301,7 +305,7 @@ class WhatsAppInboxEvent(models.Model):
         :meth:`_job_on_fail` lets the customer's later items go on."""
         self.ensure_one()
         if self.state != "retry":
-            return "nothing to do: the item is %s" % self.state
+            return f"nothing to do: the item is {self.state}"
         self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [CUSTOMER_LOCK + self.customer_key])
         self.invalidate_recordset()
         try:

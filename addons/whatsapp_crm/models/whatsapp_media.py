@@ -8,7 +8,6 @@ from odoo.fields import Command
 from odoo.http import Stream
 
 from odoo.addons.mail.tools.discuss import Store
-
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..const import JOB_CHANNEL_MEDIA

@@ -1,8 +1,7 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
-
-from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
