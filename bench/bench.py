@@ -20,6 +20,7 @@ from pathlib import Path
 
 import wacrm_harness as harness
 from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, percentile, signature, wait_until
+from wacrm_harness.s3 import S3Server
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -55,13 +56,18 @@ def summary(latencies):
     }
 
 
-def signed_bodies(stack, count, customers, label):
-    """``count`` one-message webhook bodies (distinct wamids) from ``customers`` customers, pre-signed."""
+def signed_bodies(stack, count, customers, label, media_every=0):
+    """``count`` one-message webhook bodies (distinct wamids) from ``customers`` customers, pre-signed; every
+    ``media_every``-th one an image (the sandbox serves its file), captioned like the texts."""
     people = [stack.customer(harness.unique_wa_id(f"{label}-{index}"), f"Bench {label} {index}")
               for index in range(customers)]
     bodies, wamids = [], []
     for index in range(count):
-        delivery = people[index % customers].text(f"bench {label} {index}", send=False)
+        customer = people[index % customers]
+        if media_every and index % media_every == media_every - 1:
+            delivery = customer.image(caption=f"bench {label} {index}", send=False)
+        else:
+            delivery = customer.text(f"bench {label} {index}", send=False)
         body = encode_payload(delivery.payload)
         bodies.append((body, signature(body)))
         wamids.append(delivery.wamid)
@@ -203,9 +209,21 @@ def bench_throughput(stack, threads, duration):
 # (c) inbound messages processed into Discuss per second
 # ------------------------------------------------------------
 
-def bench_processing(stack, messages, customers, threads):
-    label = f"processing-{stack.mode}"
-    bodies, wamids = signed_bodies(stack, messages, customers, label)
+def use_s3(stack):
+    """Media on the S3 store: npm s3rver (as the tests), configured for every instance (one database)."""
+    server = S3Server()
+    if not server.available():
+        print("[bench] s3rver not installed: media stay in the filestore", file=sys.stderr)
+        return None
+    server.start()
+    for key, value in server.config_parameters().items():
+        harness.rpc(stack.server, "ir.config_parameter", "set_param", key, value)
+    return server
+
+
+def bench_processing(stack, messages, customers, threads, media_every=0):
+    label = f"processing-{stack.mode}-{len(stack.servers)}"
+    bodies, wamids = signed_bodies(stack, messages, customers, label, media_every)
     baseline = stack.probe.scalar("SELECT coalesce(max(id), 0) FROM whatsapp_message")
     progress = []          # (seconds since the first POST, messages in Discuss)
     acked = {}
@@ -254,6 +272,13 @@ def bench_processing(stack, messages, customers, threads):
         return count >= messages
     wait_until(all_in_discuss, 900, interval=0.05, message=f"{messages} messages in Discuss")
     finished = time.monotonic()
+    images = messages // media_every if media_every else 0
+    if images:
+        wait_until(lambda: stack.probe.scalar("""SELECT count(*) FROM whatsapp_media m JOIN whatsapp_message w
+                                                   ON w.id = m.message_id WHERE w.wamid = ANY(%s)
+                                                   AND m.state = 'stored'""", [wamids]) >= images, 300,
+                   message=f"{images} images stored")
+    media_done = time.monotonic()
     cpu = meter.stop()
     for thread in workers:
         thread.join()
@@ -287,6 +312,10 @@ def bench_processing(stack, messages, customers, threads):
         "postgres_cpu_ms_per_message": round(cpu["postgres_cpu_seconds"] / messages * 1000, 2),
         "instances": len(stack.servers),
         "order_inversions": probe.order_inversions(wamids),
+        "images": images,
+        "images_stored_after_seconds": round(media_done - started, 2) if images else None,
+        "media_storage": probe.scalar("SELECT value FROM ir_config_parameter "
+                                      "WHERE key = 'whatsapp_crm.media_storage'") or "filestore",
         "client_cpu_percent": round((time.process_time() - cpu_before) / elapsed * 100, 1),
         "counts": {
             "whatsapp_message": probe.messages_for(wamids),
@@ -366,6 +395,8 @@ def print_table(results):
                 f"(target <= 1: {verdict(c['longest_stall_seconds'] <= 1)})",
                 f"    CPU per message: Odoo {c['server_cpu_ms_per_message']} ms (acks + processing), PostgreSQL "
                 f"{c['postgres_cpu_ms_per_message']} ms; machine busy {c['cpu']['machine_busy_percent']:.0f}%",
+                *([f"    {c['images']} images among them, all stored in {c['media_storage']} "
+                   f"{c['images_stored_after_seconds']} s after the first POST"] if c.get("images") else []),
                 f"    counts exact (messages, Discuss posts, {c['customers']} partners, {c['customers']} "
                 f"conversations): {verdict(c['exact'])} {c['counts']}; per-customer order kept: "
                 f"{verdict(c['order_inversions'] == 0)} ({c['order_inversions']} inversions)",
@@ -406,6 +437,8 @@ def main():
     parser.add_argument("--instances", default="1,2", help="instances for (b) and (c): 1, 2 or 1,2")
     parser.add_argument("--processing-modes", default="prefork", help="servers for (c): prefork and/or threaded")
     parser.add_argument("--profile-messages", type=int, default=400)
+    parser.add_argument("--media-every", type=int, default=20,
+                        help="in (c), every Nth message is an image, downloaded to the S3 store (s3rver); 0: none")
     parser.add_argument("--dbfilter", action="store_true",
                         help="also set a dbfilter (scripts/common.sh sets db_name only: a dbfilter costs a "
                              "database listing per request without a session)")
@@ -429,18 +462,23 @@ def main():
                 results["a"] = bench_latency(stack, args.latency_requests)
             if "c" in only and "threaded" in modes:
                 print("[bench] (c) processing, threaded ...", file=sys.stderr)
-                results["c_threaded"] = bench_processing(stack, args.messages, args.customers, args.threads)
+                results["c_threaded"] = bench_processing(stack, args.messages, args.customers, args.threads,
+                                                         args.media_every)
     for instances in instance_counts:
         if not ({"b", "c"} & only) or ("b" not in only and "prefork" not in modes):
             continue
         suffix = "" if instances == 1 else str(instances)
         with Stack("prefork", label=f"bench-prefork{suffix}", dbfilter=args.dbfilter, instances=instances) as stack:
+            s3 = use_s3(stack) if args.media_every and "c" in only else None
             if "b" in only:
                 print(f"[bench] (b) throughput, prefork x {instances} ...", file=sys.stderr)
                 results[f"b{suffix}"] = bench_throughput(stack, args.threads, args.duration)
             if "c" in only and "prefork" in modes:
                 print(f"[bench] (c) processing, prefork x {instances} ...", file=sys.stderr)
-                results[f"c_prefork{suffix}"] = bench_processing(stack, args.messages, args.customers, args.threads)
+                results[f"c_prefork{suffix}"] = bench_processing(stack, args.messages, args.customers, args.threads,
+                                                                 args.media_every)
+            if s3:
+                s3.stop()
     if "p" in only:
         print("[bench] (p) CPU profile of processing ...", file=sys.stderr)
         results["profile"] = run_profile(args.profile_messages, max(args.profile_messages // 10, 1))
