@@ -5,7 +5,6 @@ from . import whatsapp_message
 from . import whatsapp_message_status
 from . import whatsapp_media
 from . import discuss_channel
-from . import discuss_channel_web_push
 from . import discuss_channel_member
 from . import ir_websocket
 from . import mail_message

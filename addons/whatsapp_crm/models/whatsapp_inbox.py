@@ -55,7 +55,7 @@ class WhatsAppInbox(models.Model):
     summary = fields.Char(readonly=True, help="Counts of what the event held; no personal data.")
     error = fields.Text(readonly=True)
     event_ids = fields.One2many("whatsapp.inbox.event", "inbox_id", "Items", readonly=True)
-    event_count = fields.Integer("Items", compute="_compute_event_count")
+    event_count = fields.Integer("Item Count", compute="_compute_event_count")
     outcome = fields.Char(compute="_compute_event_count", help="What became of the items.")
 
     _received_index = models.Index("(id) WHERE state = 'received'")
