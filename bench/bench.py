@@ -1,6 +1,6 @@
-"""Webhook benchmarks against real Odoo servers started by the e2e harness (tests/e2e/harness.py).
+"""Webhook benchmarks against real Odoo servers started by the end-to-end harness (package ``wacrm_harness``).
 
-    bash scripts/bench.sh                 # everything, ~5 minutes
+    bash scripts/bench.sh                 # everything, ~10 minutes
     bash scripts/bench.sh --only a,c      # some figures; --duration, --messages... see --help
 
 Prints a table and saves the figures as JSON in bench/results/webhook-*.json (see bench/README.md).
@@ -18,11 +18,11 @@ import threading
 import time
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
+import wacrm_harness as harness
+from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, percentile, signature, wait_until
+from wacrm_harness.s3 import S3Server
 
-import harness  # noqa: E402
-from harness import CpuMeter, Stack, WebhookClient, encode_payload, percentile, signature, wait_until  # noqa: E402
+BENCH_DIR = Path(__file__).resolve().parent
 
 RESULTS_DIR = BENCH_DIR / "results"
 HEALTH = "/web/health"
@@ -56,13 +56,18 @@ def summary(latencies):
     }
 
 
-def signed_bodies(stack, count, customers, label):
-    """``count`` one-message webhook bodies (distinct wamids) from ``customers`` customers, pre-signed."""
+def signed_bodies(stack, count, customers, label, media_every=0):
+    """``count`` one-message webhook bodies (distinct wamids) from ``customers`` customers, pre-signed; every
+    ``media_every``-th one an image (the sandbox serves its file), captioned like the texts."""
     people = [stack.customer(harness.unique_wa_id(f"{label}-{index}"), f"Bench {label} {index}")
               for index in range(customers)]
     bodies, wamids = [], []
     for index in range(count):
-        delivery = people[index % customers].text(f"bench {label} {index}", send=False)
+        customer = people[index % customers]
+        if media_every and index % media_every == media_every - 1:
+            delivery = customer.image(caption=f"bench {label} {index}", send=False)
+        else:
+            delivery = customer.text(f"bench {label} {index}", send=False)
         body = encode_payload(delivery.payload)
         bodies.append((body, signature(body)))
         wamids.append(delivery.wamid)
@@ -73,15 +78,16 @@ def post_signed(client, body, sig):
     return client.post(body, sig=sig)
 
 
-def timed_load(server, make_request, threads, duration):
-    """``threads`` clients call ``make_request(client, n)`` back to back for ``duration`` seconds."""
+def timed_load(stack, make_request, threads, duration):
+    """``threads`` clients call ``make_request(client, n)`` back to back for ``duration`` seconds; with several
+    servers, the clients' connections are spread over them in turn (round robin in the load generator)."""
     latencies, statuses, errors = [], {}, []
     lock = threading.Lock()
     gate = threading.Barrier(threads + 1)
     counter = iter(range(10**9))
 
-    def worker():
-        client = WebhookClient(server)
+    def worker(index):
+        client = stack.client(index)
         mine, my_statuses = [], {}
         gate.wait()
         while time.monotonic() < deadline:
@@ -99,10 +105,10 @@ def timed_load(server, make_request, threads, duration):
             for status, count in my_statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
 
-    workers = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    workers = [threading.Thread(target=worker, args=(index,), daemon=True) for index in range(threads)]
     for thread in workers:
         thread.start()
-    meter = CpuMeter(server).start()
+    meter = CpuMeter(stack).start()
     cpu_before, started = time.process_time(), time.monotonic()
     deadline = started + duration   # read by the workers once the gate opens
     gate.wait()
@@ -126,7 +132,7 @@ def timed_load(server, make_request, threads, duration):
 
 def gevent_crashes(stack):
     """Prefork starts a gevent worker for websockets; if it cannot start, the master respawns it in a loop."""
-    return stack.server.log_text(since_start=True).count("odoo-bin\", line 3, in <module>")
+    return sum(server.log_text(since_start=True).count("odoo-bin\", line 3, in <module>") for server in stack.servers)
 
 
 def max_inbox_id(stack):
@@ -144,7 +150,7 @@ def bench_latency(stack, requests_count):
         assert webhook.post(body, sig=sig)[0] == 200
         assert health.get(HEALTH)[0] == 200
     webhook_latencies, health_latencies, failures = [], [], 0
-    meter = CpuMeter(stack.server).start()
+    meter = CpuMeter(stack).start()
     for body, sig in bodies[50:]:   # interleaved: both see the same background (processing) load
         status, latency = health.get(HEALTH)
         health_latencies.append(latency)
@@ -158,7 +164,7 @@ def bench_latency(stack, requests_count):
     drain_started = time.monotonic()
     stack.probe.wait_processed(wamids, timeout=300)
     return {
-        "server": "threaded (--workers=0 --max-cron-threads=3, as `make run`)",
+        "server": "threaded (--workers=0, as `make run`; queue_job's runner and jobs in the same process)",
         "connection": "one keep-alive HTTP/1.1 connection each, requests alternated",
         "webhook": summary(webhook_latencies),
         "health": summary(health_latencies),
@@ -176,20 +182,20 @@ def bench_latency(stack, requests_count):
 def bench_throughput(stack, threads, duration):
     pool_size = 12000   # wraps around: a repeated body is stored again, like any retry
     bodies, _wamids = signed_bodies(stack, pool_size, 200, "throughput")
-    health = timed_load(stack.server, lambda client, _n: client.get(HEALTH), threads, duration)
-    # The processing cron is held (its row locked, exactly as while a job runs): the webhook does all of its
-    # real work (insert, trigger, NOTIFY) but the events wait, so that both figures measure the HTTP path
-    # alone on an otherwise idle server. Processing throughput is figure (c).
+    health = timed_load(stack, lambda client, _n: client.get(HEALTH), threads, duration)
+    # Processing is held (its lock taken, as by a running drain job): the webhook does all of its real work
+    # (verify, insert, commit, the check that a drain job is pending) but the items wait, so that both figures
+    # measure the HTTP path alone on an otherwise idle server. Processing throughput is figure (c).
     before = max_inbox_id(stack)
-    with stack.probe.cron_held():
-        webhook = timed_load(stack.server, lambda client, n: post_signed(client, *bodies[n % pool_size]),
-                             threads, duration)
+    with stack.probe.processing_held():
+        webhook = timed_load(stack, lambda client, n: post_signed(client, *bodies[n % pool_size]), threads, duration)
         stored = stack.probe.scalar("SELECT count(*) FROM whatsapp_inbox WHERE id > %s", [before])
         # Bench junk, not to be processed by (c)'s clock.
         stack.probe.execute("DELETE FROM whatsapp_inbox WHERE id > %s", [before])
     return {
         "gevent_worker_crashes": gevent_crashes(stack),
-        "server": "prefork (--workers=4 --max-cron-threads=3)",
+        "server": f"prefork (--workers=4) x {len(stack.servers)} instance(s)",
+        "instances": len(stack.servers),
         "webhook": webhook,
         "health": health,
         "ratio": round(webhook["rps"] / health["rps"], 3) if health["rps"] else None,
@@ -203,9 +209,21 @@ def bench_throughput(stack, threads, duration):
 # (c) inbound messages processed into Discuss per second
 # ------------------------------------------------------------
 
-def bench_processing(stack, messages, customers, threads):
-    label = f"processing-{stack.mode}"
-    bodies, wamids = signed_bodies(stack, messages, customers, label)
+def use_s3(stack):
+    """Media on the S3 store: npm s3rver (as the tests), configured for every instance (one database)."""
+    server = S3Server()
+    if not server.available():
+        print("[bench] s3rver not installed: media stay in the filestore", file=sys.stderr)
+        return None
+    server.start()
+    for key, value in server.config_parameters().items():
+        harness.rpc(stack.server, "ir.config_parameter", "set_param", key, value)
+    return server
+
+
+def bench_processing(stack, messages, customers, threads, media_every=0):
+    label = f"processing-{stack.mode}-{len(stack.servers)}"
+    bodies, wamids = signed_bodies(stack, messages, customers, label, media_every)
     baseline = stack.probe.scalar("SELECT coalesce(max(id), 0) FROM whatsapp_message")
     progress = []          # (seconds since the first POST, messages in Discuss)
     acked = {}
@@ -214,8 +232,8 @@ def bench_processing(stack, messages, customers, threads):
     lock = threading.Lock()
     index = iter(range(messages))
 
-    def poster():
-        client = WebhookClient(stack.server)
+    def poster(thread_index):
+        client = stack.client(thread_index)
         while True:
             with lock:
                 position = next(index, None)
@@ -241,8 +259,8 @@ def bench_processing(stack, messages, customers, threads):
         return stack.probe.scalar("""SELECT count(*) FROM whatsapp_message WHERE id > %s AND direction = 'in'
                                      AND mail_message_id IS NOT NULL""", [baseline])
 
-    workers = [threading.Thread(target=poster, daemon=True) for _ in range(threads)]
-    meter = CpuMeter(stack.server).start()
+    workers = [threading.Thread(target=poster, args=(index,), daemon=True) for index in range(threads)]
+    meter = CpuMeter(stack).start()
     cpu_before = time.process_time()
     started = time.monotonic()
     for thread in workers:
@@ -254,6 +272,13 @@ def bench_processing(stack, messages, customers, threads):
         return count >= messages
     wait_until(all_in_discuss, 900, interval=0.05, message=f"{messages} messages in Discuss")
     finished = time.monotonic()
+    images = messages // media_every if media_every else 0
+    if images:
+        wait_until(lambda: stack.probe.scalar("""SELECT count(*) FROM whatsapp_media m JOIN whatsapp_message w
+                                                   ON w.id = m.message_id WHERE w.wamid = ANY(%s)
+                                                   AND m.state = 'stored'""", [wamids]) >= images, 300,
+                   message=f"{images} images stored")
+    media_done = time.monotonic()
     cpu = meter.stop()
     for thread in workers:
         thread.join()
@@ -272,7 +297,7 @@ def bench_processing(stack, messages, customers, threads):
                             [wamids])
     return {
         "gevent_worker_crashes": gevent_crashes(stack) if stack.mode == "prefork" else None,
-        "server": stack.mode,
+        "server": f"{stack.mode} x {len(stack.servers)} instance(s)",
         "messages": messages, "customers": customers, "client_threads": threads,
         "ack_seconds": round(ack_done, 2),
         "ack_rate": round(messages / ack_done, 1),
@@ -284,9 +309,13 @@ def bench_processing(stack, messages, customers, threads):
         "longest_stall_seconds": round(longest_stall, 2),
         "cpu": cpu,
         "server_cpu_ms_per_message": round(cpu["server_cpu_seconds"] / messages * 1000, 2),
-        # prefork only: the cron worker (nice 10) is the processing, alone
-        "processing_cpu_ms_per_message": (round(cpu["server_cpu_seconds_by_nice"]["10"] / messages * 1000, 2)
-                                          if "10" in cpu["server_cpu_seconds_by_nice"] else None),
+        "postgres_cpu_ms_per_message": round(cpu["postgres_cpu_seconds"] / messages * 1000, 2),
+        "instances": len(stack.servers),
+        "order_inversions": probe.order_inversions(wamids),
+        "images": images,
+        "images_stored_after_seconds": round(media_done - started, 2) if images else None,
+        "media_storage": probe.scalar("SELECT value FROM ir_config_parameter "
+                                      "WHERE key = 'whatsapp_crm.media_storage'") or "filestore",
         "client_cpu_percent": round((time.process_time() - cpu_before) / elapsed * 100, 1),
         "counts": {
             "whatsapp_message": probe.messages_for(wamids),
@@ -294,7 +323,7 @@ def bench_processing(stack, messages, customers, threads):
             "mail_message_bodies": probe.mail_messages_containing(f"bench {label} "),
             "partners": partners,
             "channels": channels,
-            "inbox_not_done": probe.scalar("SELECT count(*) FROM whatsapp_inbox WHERE state <> 'done'"),
+            "inbox_not_done": probe.inbox_due(),
         },
         "exact": (probe.messages_for(wamids) == messages and probe.posted_for(wamids) == messages
                   and probe.mail_messages_containing(f"bench {label} ") == messages
@@ -313,32 +342,35 @@ def verdict(ok):
 def print_table(results):
     machine = results["machine"]
     lines = ["", "whatsapp_crm webhook benchmarks  " + results["started_at"]
-             + ("  [servers with a dbfilter]" if machine["dbfilter"] else "")
-             + (f"  [ODOO_NOTIFY_CRON_CHANGES={machine['odoo_notify_cron_changes']}]"
-                if machine["odoo_notify_cron_changes"] else ""), ""]
+             + ("  [servers with a dbfilter]" if machine["dbfilter"] else ""),
+             f"job channels: {machine['queue_job_channels']}", ""]
     if "a" in results:
         a = results["a"]
         lines += [
-            "(a) ack latency, one keep-alive connection, threaded (make run), "
+            "(a) ack latency, one keep-alive connection, threaded (make run) with processing running, "
             f"{a['webhook']['count']} requests each",
             f"    {'':24}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}   (ms)",
         ]
         for name, key in (("signed webhook POST", "webhook"), ("GET /web/health", "health")):
-            figures = a[key]
-            lines.append(latency_row(name, figures, 24))
+            lines.append(latency_row(name, a[key], 24))
+        ratio = a["webhook"]["p50_ms"] / a["health"]["p50_ms"] if a["health"]["p50_ms"] else float("nan")
+        lines.append(f"    webhook p50 = {ratio:.1f} x /web/health p50; targets p50 <= 15 ms: "
+                     f"{verdict(a['webhook']['p50_ms'] <= 15)}, p99 <= 60 ms: {verdict(a['webhook']['p99_ms'] <= 60)}")
         lines.append(f"    non-200: {a['non_200']}; all processed once: {verdict(a['all_processed_once'])} "
                      f"(drained {a['drain_after_seconds']} s after the last POST); {cpu_summary(a['cpu'])}")
         lines.append("")
-    if "b" in results:
-        b = results["b"]
+    for key in ("b", "b2"):
+        if key not in results:
+            continue
+        b = results[key]
         lines += [
-            f"(b) throughput, prefork 4 workers, {b['webhook']['threads']} client threads "
-            f"x {b['webhook']['seconds']:.0f} s",
+            f"({key}) durable ack throughput, {b['server']}, {b['webhook']['threads']} client threads "
+            f"x {b['webhook']['seconds']:.0f} s (processing held)",
             f"    {'':24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'odoo CPU/req':>14}"
             f"{'PG CPU/req':>12}{'machine busy':>14}{'client CPU':>12}",
         ]
-        for name, key in (("signed webhook POST", "webhook"), ("GET /web/health", "health")):
-            figures = b[key]
+        for name, figure in (("signed webhook POST", "webhook"), ("GET /web/health", "health")):
+            figures = b[figure]
             failed = figures["errors"] + figures["requests"] - figures["ok"]
             lines.append(f"    {name:24}{figures['rps']:9.1f}{figures['latency']['p50_ms']:9.1f}"
                          f"{figures['latency']['p99_ms']:9.1f}{failed:8d}"
@@ -348,27 +380,36 @@ def print_table(results):
         lines.append(f"    webhook / health = {b['ratio']:.0%} (target >= 80%: {verdict(b['ratio'] >= 0.8)}); "
                      f"every 200 stored: {verdict(b['every_200_stored'])} ({b['rows_stored']} rows)")
         lines.append("")
-    for key in ("c_threaded", "c_prefork"):
+    for key in ("c_threaded", "c_prefork", "c_prefork2"):
         if key in results:
             c = results[key]
             lines += [
-                f"(c) processing into Discuss, {c['server']}: {c['messages']} messages from {c['customers']} "
+                f"({key}) processing into Discuss, {c['server']}: {c['messages']} messages from {c['customers']} "
                 f"customers, {c['client_threads']} client threads",
                 f"    acked in {c['ack_seconds']} s ({c['ack_rate']} POST/s, ack p50 "
                 f"{c['ack_latency']['p50_ms']:.0f} ms, p99 {c['ack_latency']['p99_ms']:.0f} ms, "
                 f"{c['retried_posts']} retried)",
                 f"    first POST -> last message in Discuss: {c['first_post_to_last_in_discuss_seconds']} s = "
                 f"{c['processed_per_second']} msg/s (target >= 80: {verdict(c['processed_per_second'] >= 80)}); "
-                f"longest stall {c['longest_stall_seconds']} s",
-                f"    Odoo CPU {c['server_cpu_ms_per_message']} ms per message (acks + processing)"
-                + (f", of which processing (cron worker) {c['processing_cpu_ms_per_message']} ms"
-                   if c["processing_cpu_ms_per_message"] is not None else "")
-                + f"; machine busy {c['cpu']['machine_busy_percent']:.0f}%",
+                f"longest stall {c['longest_stall_seconds']} s "
+                f"(target <= 1: {verdict(c['longest_stall_seconds'] <= 1)})",
+                f"    CPU per message: Odoo {c['server_cpu_ms_per_message']} ms (acks + processing), PostgreSQL "
+                f"{c['postgres_cpu_ms_per_message']} ms; machine busy {c['cpu']['machine_busy_percent']:.0f}%",
+                *([f"    {c['images']} images among them, all stored in {c['media_storage']} "
+                   f"{c['images_stored_after_seconds']} s after the first POST"] if c.get("images") else []),
                 f"    counts exact (messages, Discuss posts, {c['customers']} partners, {c['customers']} "
-                f"conversations): {verdict(c['exact'])} {c['counts']}",
+                f"conversations): {verdict(c['exact'])} {c['counts']}; per-customer order kept: "
+                f"{verdict(c['order_inversions'] == 0)} ({c['order_inversions']} inversions)",
                 "",
             ]
-    crashes = max((results.get(key) or {}).get("gevent_worker_crashes") or 0 for key in ("b", "c_prefork"))
+    if "profile" in results:
+        profile = results["profile"]
+        lines.append(f"(p) CPU per message, in process under cProfile (CPU clock): {profile['cpu_ms_per_message']} ms, "
+                     f"{profile['queries_per_message']} SQL queries; by area: "
+                     + ", ".join(f"{area} {share}%" for area, share in list(profile["cpu_share_by_area"].items())[:6]))
+        lines.append("")
+    crashes = max((results.get(key) or {}).get("gevent_worker_crashes") or 0
+                  for key in ("b", "b2", "c_prefork", "c_prefork2"))
     if crashes:
         lines += [f"WARNING: prefork's gevent (websocket) worker crashed and was respawned {crashes} times during the "
                   "run (see the server log); the CPU it burns is in 'reaped' and weighs on every prefork figure.", ""]
@@ -377,27 +418,39 @@ def print_table(results):
     print("\n".join(lines))
 
 
+def run_profile(messages, customers):
+    """(p): bench/profile_processing.py in its own process (Odoo in process, no server)."""
+    import subprocess
+    subprocess.run([sys.executable, str(BENCH_DIR / "profile_processing.py"), "--messages", str(messages),  # noqa: S603
+                    "--customers", str(customers), "--label", "bench"], check=True)
+    return json.loads((RESULTS_DIR / "profile-bench-latest.json").read_text())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="a,b,c", help="figures to run: a,b,c")
+    parser.add_argument("--only", default="a,b,c,p", help="figures to run: a,b,c,p")
     parser.add_argument("--latency-requests", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--processing-modes", default="threaded,prefork", help="servers for (c)")
+    parser.add_argument("--instances", default="1,2", help="instances for (b) and (c): 1, 2 or 1,2")
+    parser.add_argument("--processing-modes", default="prefork", help="servers for (c): prefork and/or threaded")
+    parser.add_argument("--profile-messages", type=int, default=400)
+    parser.add_argument("--media-every", type=int, default=20,
+                        help="in (c), every Nth message is an image, downloaded to the S3 store (s3rver); 0: none")
     parser.add_argument("--dbfilter", action="store_true",
                         help="also set a dbfilter (scripts/common.sh sets db_name only: a dbfilter costs a "
                              "database listing per request without a session)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     modes = args.processing_modes.split(",")
+    instance_counts = [int(count) for count in args.instances.split(",")]
 
     results = {
         "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version(),
-                    "odoo_notify_cron_changes": os.environ.get("ODOO_NOTIFY_CRON_CHANGES", ""),
+                    "python": platform.python_version(), "queue_job_channels": harness.QUEUE_JOB_CHANNELS,
                     "dbfilter": args.dbfilter},
         "arguments": vars(args),
     }
@@ -409,15 +462,26 @@ def main():
                 results["a"] = bench_latency(stack, args.latency_requests)
             if "c" in only and "threaded" in modes:
                 print("[bench] (c) processing, threaded ...", file=sys.stderr)
-                results["c_threaded"] = bench_processing(stack, args.messages, args.customers, args.threads)
-    if "b" in only or ("c" in only and "prefork" in modes):
-        with Stack("prefork", label="bench-prefork", dbfilter=args.dbfilter) as stack:
+                results["c_threaded"] = bench_processing(stack, args.messages, args.customers, args.threads,
+                                                         args.media_every)
+    for instances in instance_counts:
+        if not ({"b", "c"} & only) or ("b" not in only and "prefork" not in modes):
+            continue
+        suffix = "" if instances == 1 else str(instances)
+        with Stack("prefork", label=f"bench-prefork{suffix}", dbfilter=args.dbfilter, instances=instances) as stack:
+            s3 = use_s3(stack) if args.media_every and "c" in only else None
             if "b" in only:
-                print("[bench] (b) throughput, prefork ...", file=sys.stderr)
-                results["b"] = bench_throughput(stack, args.threads, args.duration)
+                print(f"[bench] (b) throughput, prefork x {instances} ...", file=sys.stderr)
+                results[f"b{suffix}"] = bench_throughput(stack, args.threads, args.duration)
             if "c" in only and "prefork" in modes:
-                print("[bench] (c) processing, prefork ...", file=sys.stderr)
-                results["c_prefork"] = bench_processing(stack, args.messages, args.customers, args.threads)
+                print(f"[bench] (c) processing, prefork x {instances} ...", file=sys.stderr)
+                results[f"c_prefork{suffix}"] = bench_processing(stack, args.messages, args.customers, args.threads,
+                                                                 args.media_every)
+            if s3:
+                s3.stop()
+    if "p" in only:
+        print("[bench] (p) CPU profile of processing ...", file=sys.stderr)
+        results["profile"] = run_profile(args.profile_messages, max(args.profile_messages // 10, 1))
     results["total_seconds"] = round(time.monotonic() - started, 1)
     stamp = results["started_at"].replace(":", "").replace("-", "")
     path = RESULTS_DIR / f"webhook-{stamp}.json"

@@ -1,5 +1,5 @@
 """Media benchmarks: thumbnails in isolation, and image webhooks end to end against a real Odoo server
-started by the e2e harness (tests/e2e/harness.py) with the Meta sandbox in process.
+started by the e2e harness (package wacrm_harness) with the Meta sandbox in process.
 
     /var/tmp/whatsapp_crm/venv/bin/python bench/bench_media.py            # ~2 minutes
     ... bench/bench_media.py --images 40 --storage filestore,s3            # see --help
@@ -29,13 +29,13 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
-sys.path.insert(0, str(PROJECT_DIR / "tests" / "e2e"))
 sys.path.insert(0, str(PROJECT_DIR / "addons" / "whatsapp_crm" / "tests"))
 
-import harness  # noqa: E402
-from harness import Stack, WebhookClient, encode_payload, percentile, rpc, signature, wait_until  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
 from s3_server import S3Server  # noqa: E402 - the tests' helper: s3rver on a free port
+
+import wacrm_harness as harness  # noqa: E402
+from wacrm_harness import Stack, WebhookClient, encode_payload, percentile, rpc, signature, wait_until  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 THUMBNAILS_PY = PROJECT_DIR / "addons" / "whatsapp_crm" / "tools" / "thumbnails.py"

@@ -1,6 +1,6 @@
 """Outbound media benchmark: an attendant sends a file in a WhatsApp conversation, timed until the Graph
 `messages` call reaches the Meta sandbox; against a real threaded Odoo server (the `make run` configuration)
-started by the e2e harness (tests/e2e/harness.py), with the sandbox in process.
+started by the e2e harness (harness/wacrm_harness), with the sandbox in process.
 
     /var/tmp/whatsapp_crm/venv/bin/python bench/bench_media_out.py              # ~2 minutes
     ... bench/bench_media_out.py --photos 20 --voices 10                          # see --help
@@ -30,16 +30,15 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
-sys.path.insert(0, str(PROJECT_DIR / "tests" / "e2e"))
 sys.path.insert(0, str(PROJECT_DIR / "addons" / "whatsapp_crm" / "tests"))
 
-import harness  # noqa: E402
 import media_samples  # noqa: E402 - synthetic voice and images (PyAV, Pillow)
 from bench_media import PEAK_RESET, photo_jpeg  # noqa: E402
 from bench_queue import AdminXmlRpc, JsonRpcSession, clear_foreign_cron_triggers, create_attendant  # noqa: E402
-from harness import CpuMeter, Stack, wait_until  # noqa: E402
 
+import wacrm_harness as harness  # noqa: E402
 from bench import cpu_summary, latency_row, summary  # noqa: E402
+from wacrm_harness import CpuMeter, Stack, wait_until  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TOOLS_DIR = PROJECT_DIR / "addons" / "whatsapp_crm" / "tools"

@@ -1,5 +1,5 @@
 """Helpdesk queue benchmarks against a real threaded Odoo server (the `make run` configuration), started by the
-end-to-end harness (tests/e2e/harness.py) on a fresh copy of the installed database, with the Meta sandbox in
+end-to-end harness (package wacrm_harness) on a fresh copy of the installed database, with the Meta sandbox in
 process.
 
     /var/tmp/whatsapp_crm/venv/bin/python bench/bench_queue.py            # everything, ~3-6 minutes
@@ -41,12 +41,12 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
+import websocket  # websocket-client, as Odoo's own bus tests use
 
-import harness  # noqa: E402
-import websocket  # noqa: E402 - websocket-client, as Odoo's own bus tests use
-from harness import CpuMeter, Stack, WebhookClient, encode_payload, signature, wait_until  # noqa: E402
+import wacrm_harness as harness
+from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, signature, wait_until
+
+BENCH_DIR = Path(__file__).resolve().parent
 
 from bench import cpu_summary, latency_row, summary  # noqa: E402
 

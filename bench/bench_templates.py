@@ -1,5 +1,5 @@
 """Template benchmarks against a real threaded Odoo server (the `make run` configuration), started by the
-end-to-end harness (tests/e2e/harness.py) on a fresh copy of the installed database, with the Meta sandbox in
+end-to-end harness (harness/wacrm_harness) on a fresh copy of the installed database, with the Meta sandbox in
 process serving the templates.
 
     /var/tmp/whatsapp_crm/venv/bin/python bench/bench_templates.py           # ~1-2 minutes
@@ -25,18 +25,16 @@ import http.client
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
 
-import harness  # noqa: E402
 from bench_queue import JsonRpcSession, clear_foreign_cron_triggers, create_attendant  # noqa: E402
-from harness import CpuMeter, Stack, WebhookClient  # noqa: E402
 
+import wacrm_harness as harness  # noqa: E402
 from bench import latency_row, summary  # noqa: E402
+from wacrm_harness import CpuMeter, Stack, WebhookClient  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"sync_seconds": 5, "picker_p95_ms": 200}

@@ -49,7 +49,8 @@ ensure_system_packages() {
 # The venv is rebuilt only when a requirements file changes (stamp = their hash).
 ensure_venv() {
     local stamp want
-    want="$(cat "$ODOO_SRC/requirements.txt" "$PROJECT_DIR"/requirements*.txt "$PROJECT_DIR/sandbox/pyproject.toml" | sha256sum | cut -c1-16)"
+    want="$(cat "$ODOO_SRC/requirements.txt" "$PROJECT_DIR"/requirements*.txt "$PROJECT_DIR/sandbox/pyproject.toml" \
+        "$PROJECT_DIR/harness/pyproject.toml" | sha256sum | cut -c1-16)"
     stamp="$VENV/.whatsapp_crm-stamp"
     if [[ -x "$PY" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
     log "Building the Python environment in $VENV (a few minutes the first time)"
@@ -63,7 +64,10 @@ ensure_venv() {
     PIP_CONSTRAINT="$STATE_DIR/build-constraints.txt" "$PY" -m pip install -q --progress-bar off -r "$constraints"
     "$PY" -m pip install -q --progress-bar off -c "$constraints" \
         -r "$PROJECT_DIR/requirements.txt" -r "$PROJECT_DIR/requirements-test.txt" \
-        -e "$PROJECT_DIR/sandbox"
+        -e "$PROJECT_DIR/sandbox" -e "$PROJECT_DIR/harness"
+    # OCA addons (queue_job): their wheels require an "odoo" distribution no registry serves, so
+    # they go in without dependencies; their real ones (openupgradelib) are in requirements.txt.
+    "$PY" -m pip install -q --progress-bar off --no-deps -r "$PROJECT_DIR/requirements-oca.txt"
     # Make the Odoo tree importable (pytest-odoo, odoo shell scripts) the way a pip install would.
     echo "$ODOO_SRC" > "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/odoo-src.pth"
     echo "$want" > "$stamp"
@@ -162,6 +166,16 @@ without_demo = True
 CONF
     # Several checkouts testing at once on one machine each need their own HTTP port.
     if [[ -n "${WHATSAPP_CRM_HTTP_PORT:-}" ]]; then echo "http_port = $WHATSAPP_CRM_HTTP_PORT" >> "$1"; fi
+}
+
+# The job engine for a server that runs background work (make run, not the tests, which run jobs
+# inside their own transaction): queue_job loaded server-wide starts its job runner, which hands each
+# job to this server's HTTP port. Channel capacities: how many jobs of each kind run at once.
+QUEUE_JOB_CHANNELS="${QUEUE_JOB_CHANNELS:-root:4,root.whatsapp.inbox:2,root.whatsapp.send:1,root.whatsapp.media:1}"
+append_queue_job_conf() {  # $1 = file, $2 = HTTP port the runner sends jobs to
+    sed -i -e '/^\[queue_job\]/,$d' -e '/^server_wide_modules/d' "$1"
+    sed -i 's/^\(\[options\]\)$/\1\nserver_wide_modules = base,web,queue_job/' "$1"
+    printf '[queue_job]\nchannels = %s\nhost = 127.0.0.1\nport = %s\n' "$QUEUE_JOB_CHANNELS" "$2" >> "$1"
 }
 
 db_exists() { "$PY" - "$1" <<'PYEOF'

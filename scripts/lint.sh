@@ -9,6 +9,6 @@ if [[ ! -x "$LINT_VENV/bin/pylint" ]]; then
     "$LINT_VENV/bin/pip" install -q --progress-bar off ruff==0.9.9 pylint-odoo==10.0.12
 fi
 cd "$PROJECT_DIR"
-"$LINT_VENV/bin/ruff" check addons sandbox scripts tests bench
+"$LINT_VENV/bin/ruff" check addons sandbox scripts tests bench harness
 "$LINT_VENV/bin/pylint" --rcfile=.pylintrc addons/whatsapp_crm addons/whatsapp_crm_lgpd
 log "Lint passed"

@@ -36,7 +36,6 @@ cat >&2 <<MSG
   Sandbox:  http://127.0.0.1:$SANDBOX_PORT/            (send messages as a simulated customer)
 
 MSG
-# A cron job that stops at its time limit with work left is rescheduled; this makes Odoo wake it
-# at once instead of at the next poll (webhook processing must not wait a minute).
-export ODOO_NOTIFY_CRON_CHANGES=1
-odoo_bin -c "$CONF" --http-port="$ODOO_PORT" --workers=0 --max-cron-threads=3
+# Background work (webhook processing, sending, media) runs as queue_job jobs in this server.
+append_queue_job_conf "$CONF" "$ODOO_PORT"
+odoo_bin -c "$CONF" --http-port="$ODOO_PORT" --workers=0 --max-cron-threads=1

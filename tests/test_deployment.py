@@ -13,10 +13,13 @@ def load_compose():
 
 def test_compose_has_the_services_with_health_checks():
     services = load_compose()["services"]
-    assert {"db", "odoo", "minio", "minio-init"} <= set(services)
-    for name in ("db", "odoo", "minio"):
+    assert {"db", "odoo", "odoo2", "lb", "minio", "minio-init"} <= set(services)
+    for name in ("db", "odoo", "odoo2", "lb", "minio"):
         assert "test" in services[name]["healthcheck"], name
-    assert services["odoo"]["image"].startswith("odoo:19")
+    assert services["odoo"]["build"]["dockerfile"] == "deploy/Dockerfile"
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "FROM odoo:19" in dockerfile
+    assert "--no-deps -r /tmp/whatsapp_crm/requirements-oca.txt" in dockerfile, "the job engine is installed"
     assert services["odoo"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["odoo"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
 
@@ -60,4 +63,15 @@ def test_odoo_conf_matches_compose():
     assert options["list_db"] == "False"
     assert int(options["workers"]) >= 2, "prefork is needed for the websocket (gevent) worker"
     assert options["gevent_port"] == "8072"
-    assert "8072" in " ".join(load_compose()["services"]["odoo"]["ports"])
+    assert "queue_job" in options["server_wide_modules"].split(","), "the job runner starts with the server"
+    channels = dict(channel.split(":")[:2] for channel in config["queue_job"]["channels"].split(","))
+    assert int(channels["root"]) < int(options["workers"]), \
+        "jobs run in HTTP workers (root caps them all): some must stay free for webhooks and browsers"
+    assert config["queue_job"]["host"] == "lb", "jobs go to the address in front of every instance"
+
+
+def test_the_balancer_reaches_every_instance():
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    for name in ("odoo", "odoo2"):
+        assert f"server {name}:8069;" in nginx and f"server {name}:8072;" in nginx
+    assert "8069" in " ".join(load_compose()["services"]["lb"]["ports"])

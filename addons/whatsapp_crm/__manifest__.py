@@ -7,7 +7,9 @@
     "author": "whatsapp_crm founding engineers",
     "maintainers": ["whatsapp-crm"],
     "license": "LGPL-3",
-    "depends": ["mail", "phone_validation"],
+    # queue_job (OCA): the job engine of all background work; install it with `pip install --no-deps
+    # odoo-addon-queue-job` and load it server-wide (README.md, "Background jobs").
+    "depends": ["mail", "phone_validation", "queue_job"],
     "external_dependencies": {"python": ["phonenumbers", "python-magic"]},
     "data": [
         "security/whatsapp_crm_groups.xml",
@@ -15,6 +17,7 @@
         "security/ir.model.access.csv",
         "security/whatsapp_crm_rules.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/whatsapp_account_views.xml",
         "views/whatsapp_inbox_views.xml",
         "views/whatsapp_message_views.xml",

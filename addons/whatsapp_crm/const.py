@@ -1,12 +1,57 @@
-"""Constants shared by the models: Meta's message states and the attendant-facing explanations."""
+"""The one home of the definitions the addon shares: the webhook's route and limits, Meta's
+message states, the background jobs' channels, and the attendant-facing explanations.
+
+The bottom floor: ``controllers/``, ``models/`` and ``tools/`` import from here, never the other way.
+"""
 from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
 
-# Meta statuses only ever move forward; a late "delivered" never undoes "read".
-# "accepted" is ours: Meta answered the send with a wamid but has not reported "sent" yet.
+# ------------------------------------------------------------
+# Webhook
+# ------------------------------------------------------------
+
+# Meta's one callback URL for every account.
+WEBHOOK_ROUTE = "/whatsapp/webhook"
+# Meta's bodies reach ~3 MB; anything larger is not Meta and is refused before it is read.
+MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024
+# Meta batches a few dozen items per POST; a signed body with more is refused as a whole.
+MAX_WEBHOOK_ITEMS = 5000
+# Meta retries a delivery for ~7 days: dedup memory (inbox, statuses) must outlive it.
+INBOX_RETENTION_DAYS = 8
+
+# ------------------------------------------------------------
+# Graph API (Meta's Cloud API)
+# ------------------------------------------------------------
+
+GRAPH_BASE_URL = "https://graph.facebook.com"
+GRAPH_API_VERSION = "v23.0"
+# Meta's limit for a text message body.
+MAX_TEXT_LENGTH = 4096
+
+# ------------------------------------------------------------
+# Message states
+# ------------------------------------------------------------
+
+# What became of a message, in the order it can only move forward: Meta statuses never move a
+# message backwards (a late "delivered" never undoes "read"). "received" is inbound; "outgoing"
+# waits in the send queue; "accepted" is ours: Meta answered the send with a wamid but has not
+# reported "sent" yet; "uncertain": the send request left and no answer came back (a timeout, a
+# dropped connection), so Meta may or may not have it — never sent again without a human decision.
+MESSAGE_STATES = [
+    ("received", "Received"),
+    ("outgoing", "Queued"),
+    ("uncertain", "Delivery uncertain"),
+    ("accepted", "Accepted by WhatsApp"),
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("read", "Read"),
+    ("played", "Played"),
+    ("failed", "Failed"),
+]
 OUTBOUND_STATE_RANK = {
     "outgoing": 0,
+    "uncertain": 0,
     "accepted": 1,
     "sent": 2,
     "delivered": 3,
@@ -33,6 +78,45 @@ PROCESSING_GROUP = "whatsapp_crm.group_whatsapp_processing"
 # what managers read too (Meta's pricing); the processing user writes both.
 ADMIN_AND_PROCESSING = f"base.group_system,{PROCESSING_GROUP}"
 MANAGERS_AND_PROCESSING = f"{MANAGER_GROUP},{PROCESSING_GROUP}"
+# The tick the client draws for each outbound state (the client reads it from the server).
+OUTBOUND_TICKS = {
+    "outgoing": "queued",
+    "accepted": "queued",
+    "uncertain": "uncertain",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "played": "read",
+    "failed": "failed",
+}
+TICK_TITLES = {
+    "queued": _lt("Queued"),
+    "uncertain": _lt("Delivery uncertain"),
+    "sent": _lt("Sent"),
+    "delivered": _lt("Delivered"),
+    "read": _lt("Read"),
+    "failed": _lt("Not delivered"),
+}
+# Every send carries ``biz_opaque_callback_data = <prefix><message id>``: Meta echoes it in the
+# statuses of that send, which is how a send whose answer was lost is found again.
+CALLBACK_DATA_PREFIX = "whatsapp_crm:"
+
+# ------------------------------------------------------------
+# Background jobs (OCA queue_job): channels, see data/queue_job_data.xml and README.md
+# ------------------------------------------------------------
+
+JOB_CHANNEL_INBOX = "root.whatsapp.inbox"
+JOB_CHANNEL_SEND = "root.whatsapp.send"
+JOB_CHANNEL_MEDIA = "root.whatsapp.media"
+# A processing job works this long, then hands over to a fresh job (Odoo's limit_time_real
+# kills an HTTP worker request after 120 s by default; jobs run in HTTP workers).
+JOB_TIME_BUDGET_SECONDS = 20
+
+# ------------------------------------------------------------
+# Helpdesk
+# ------------------------------------------------------------
+
+DEFAULT_AUTO_RELEASE_MINUTES = 30
 
 # What an attendant reads under a failed message, by Meta error category (tools/meta_errors.py).
 FAILURE_EXPLANATIONS = {
@@ -56,6 +140,9 @@ FAILURE_EXPLANATIONS = {
     "unknown": _lt("WhatsApp did not deliver the message."),
     "no_recipient": _lt("This contact has no WhatsApp number."),
     "too_long": _lt("WhatsApp accepts at most 4,096 characters in a message."),
+    "uncertain": _lt(
+        "WhatsApp did not answer in time: the message may or may not have reached the customer. It is not "
+        "sent again automatically; resend it if the customer did not get it."),
 }
 
 # A failed template send, explained by Meta's error code (more precise than the "template" category).

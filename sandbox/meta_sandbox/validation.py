@@ -27,6 +27,8 @@ MAX_LIST_SECTIONS = 10
 BUTTON_TITLE_MAX = 20
 ROW_TITLE_MAX = 24
 ROW_DESCRIPTION_MAX = 72
+# Meta echoes this string in the message's status webhooks; at most 512 characters.
+CALLBACK_DATA_MAX = 512
 
 
 @dataclass
@@ -271,6 +273,7 @@ def validate_message(payload):
         if not isinstance(context, dict):
             raise invalid("Param context must be an object.")
         request.context_message_id = _require_str(context, "message_id", "context['message_id']")
+    _optional_str(payload, "biz_opaque_callback_data", "biz_opaque_callback_data", CALLBACK_DATA_MAX)
     return request
 
 

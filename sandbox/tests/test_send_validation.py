@@ -36,6 +36,7 @@ VALID = [
                                             "action": {"button": "Ver", "sections": [{"rows": rows(6)},
                                                                                      {"rows": rows(4)}]}}},
     {"type": "text", "text": {"body": "com contexto"}, "context": {"message_id": "wamid.quoted"}},
+    {"type": "text", "text": {"body": "rastreável"}, "biz_opaque_callback_data": "c" * 512},
 ]
 
 
@@ -87,6 +88,8 @@ INVALID = [
     ({"type": "template", "template": {"name": "x"}}, 131008),
     ({"type": "text", "text": {"body": "x"}, "context": {}}, 131008),
     ({"type": "text", "text": {"body": "x"}, "recipient_type": "group"}, 131009),
+    ({"type": "text", "text": {"body": "x"}, "biz_opaque_callback_data": "c" * 513}, 131009),
+    ({"type": "text", "text": {"body": "x"}, "biz_opaque_callback_data": 42}, 131009),
 ]
 
 

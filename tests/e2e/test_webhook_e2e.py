@@ -1,21 +1,22 @@
-"""RELIABILITY.md's matrix against a real Odoo server: real HTTP, real commits, real cron workers, real
-concurrency, real crashes (SIGKILL) and a real loss of PostgreSQL (a proxy cutting the connections).
+"""RELIABILITY.md's matrix against a real Odoo server: real HTTP, real commits, real job runner (queue_job),
+real concurrency, real crashes (SIGKILL) and a real loss of PostgreSQL (a proxy cutting the connections).
 
-One server for the whole module (threaded: ``--workers=0 --max-cron-threads=3``, the ``make run``
-configuration), behind a PgProxy. Every test uses its own customers and a unique marker in the message
+One server for the whole module (threaded: ``--workers=0``, the ``make run`` configuration, with queue_job
+loaded server-wide), behind a PgProxy. Every test uses its own customers and a unique marker in the message
 text, so tests never depend on each other's data; the server is restarted by the tests that kill it.
 
 Waiting is always a polled database condition with a deadline (harness.wait_until), never a bare sleep.
 """
 
+import re
 import threading
 import time
 import uuid
-import warnings
 
 import pytest
-from harness import (
-    INBOX_CRONS,
+
+from meta_sandbox import webhooks
+from wacrm_harness import (
     Stack,
     classify_sql,
     encode_payload,
@@ -26,9 +27,8 @@ from harness import (
     wait_until,
 )
 
-from meta_sandbox import webhooks
-
-INBOX_INSERT = r'^INSERT INTO "whatsapp_inbox"'
+# The webhook's one statement (models/whatsapp_inbox.py: the row and the accounts it is bound to).
+INBOX_INSERT = r"INSERT INTO whatsapp_inbox \("
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def stack():
 @pytest.fixture(autouse=True)
 def healthy(stack):
     """Whatever the previous test did (or failed to undo): PostgreSQL reachable, the server running with its
-    cron threads alive (a lost database connection kills them, see the xfail below)."""
+    cron threads alive (a lost database connection kills them, see the xfail below) and its job runner."""
     stack.proxy.restore()
     if not stack.server.running:
         stack.server.start()
@@ -63,17 +63,22 @@ def statuses(results):
 
 
 def nudge(stack):
-    """One more inbound message, as Meta's traffic goes on. Its POST NOTIFYs the cron workers, which is what
-    starts the processing of a backlog left by a restart (an idle server polls only every 60 s)."""
+    """One more inbound message, as Meta's traffic goes on: its POST makes sure a drain job is pending, which is
+    what starts the processing of a backlog held back by ``processing_held`` (otherwise the safety-net cron
+    would, within a minute)."""
     delivery = stack.customer("5511900000000", "Nudge").text(new_marker("nudge"), send=False)
     assert stack.post(delivery.payload) == 200
     return delivery.wamid
 
 
 def inbox_rows_done(stack, marker, count):
+    """``count`` stored POSTs hold ``marker``; each was split and every one of its items processed."""
     def done():
         rows = stack.probe.inbox_rows_containing(marker)
-        return len(rows) == count and all(state == "done" for _id, state in rows)
+        if len(rows) != count or any(state != "done" for _id, state in rows):
+            return False
+        return stack.probe.scalar("SELECT count(*) FROM whatsapp_inbox_event WHERE inbox_id = ANY(%s) "
+                                  "AND state <> 'done'", [[row_id for row_id, _state in rows]]) == 0
     wait_until(done, 60, message=f"{count} inbox rows of {marker} done",
                on_timeout=lambda: str(stack.probe.inbox_rows_containing(marker)))
 
@@ -196,11 +201,11 @@ def test_one_post_with_2_entries_x_3_changes_50_messages_and_20_statuses(stack):
 def test_server_killed_right_after_the_200_processes_the_event_after_restart_once(stack):
     marker = new_marker("kill-after-200")
     delivery = stack.customer(unique_wa_id(marker), "Kátia Kill").text(marker, send=False)
-    # The cron is busy (its row is locked, as by a running job): the event is stored, not yet processed.
-    with stack.probe.cron_held():
+    # Processing is busy (its lock is held, as by a running drain job): the event is stored, not yet processed.
+    with stack.probe.processing_held():
         assert stack.post(delivery.payload) == 200
         stack.server.kill()   # SIGKILL, right after the 200
-    assert [state for _id, state in stack.probe.inbox_rows_containing(marker)] == ["pending"]
+    assert [state for _id, state in stack.probe.inbox_rows_containing(marker)] == ["received"]
     assert stack.probe.messages_for([delivery.wamid]) == 0
 
     stack.server.start()
@@ -210,9 +215,21 @@ def test_server_killed_right_after_the_200_processes_the_event_after_restart_onc
     assert stack.probe.mail_messages_containing(marker) == 1
 
 
+def longest_stall(stalls, check_every=3):
+    """Seconds of the longest time without progress, from the moments a 3 s wait without progress was noticed
+    (each one followed by a new POST and a new 3 s wait: notices about 3 s apart are one stall going on)."""
+    longest, start, previous = 0.0, None, None
+    for moment in stalls:
+        if previous is None or moment - previous > check_every + 1:
+            start = moment - check_every
+        longest = max(longest, moment - start)
+        previous = moment
+    return longest
+
+
 def post_backlog(stack, marker, *, customers, messages):
     """POST ``messages`` texts (tagged with ``marker``) from ``customers`` customers, all acknowledged; the
-    caller holds the processing crons. Returns the wamids."""
+    caller holds the processing. Returns the wamids."""
     senders = [stack.customer(unique_wa_id(f"{marker}-{index}"), f"Cliente {index}") for index in range(customers)]
     deliveries = [senders[index % customers].text(f"{marker} {index:04d}", send=False) for index in range(messages)]
     results, errors = run_clients(stack.server, [post_job(delivery.payload) for delivery in deliveries], threads=8)
@@ -221,11 +238,12 @@ def post_backlog(stack, marker, *, customers, messages):
 
 
 def test_server_killed_while_draining_finishes_after_restart_exactly_once(stack):
-    """SIGKILL in the middle of a batch: its transaction dies, the rows are claimed again after restart."""
+    """SIGKILL in the middle of a batch: its transaction dies, its items are processed again after restart (the
+    job runner requeues the dead job; a new POST's drain job may get there first): exactly once in effect."""
     marker = new_marker("kill-draining")
-    with stack.probe.cron_held():
+    with stack.probe.processing_held():
         wamids = post_backlog(stack, marker, customers=20, messages=200)
-    nudge(stack)   # the cron wakes and starts draining
+    nudge(stack)   # a drain job starts draining
     wait_until(lambda: stack.probe.messages_for(wamids) >= 40, 60, interval=0.01, message="draining started")
     stack.server.kill()
     processed_at_kill = stack.probe.messages_for(wamids)
@@ -241,10 +259,10 @@ def test_server_killed_while_draining_finishes_after_restart_exactly_once(stack)
 
 def test_restart_with_1000_unprocessed_inbox_rows_drains_them_once(stack):
     marker = new_marker("backlog")
-    with stack.probe.cron_held():
+    with stack.probe.processing_held():
         wamids = post_backlog(stack, marker, customers=50, messages=1000)
         stack.server.stop()   # a graceful restart (deploy), 1,000 events waiting
-    assert stack.probe.scalar("SELECT count(*) FROM whatsapp_inbox WHERE state = 'pending' AND raw_body LIKE %s",
+    assert stack.probe.scalar("SELECT count(*) FROM whatsapp_inbox WHERE state = 'received' AND raw_body LIKE %s",
                               [f"%{marker}%"]) == 1000
     assert stack.probe.messages_for(wamids) == 0
 
@@ -269,11 +287,10 @@ def test_restart_with_1000_unprocessed_inbox_rows_drains_them_once(stack):
     wait_until(drained, 150, interval=0.1, message="backlog drained",
                on_timeout=lambda: f"({stack.probe.posted_for(wamids)} of 1000, {stack.probe.inbox_states()})")
     drain_seconds = time.monotonic() - started
-    if stalls:
-        warnings.warn(
-            f"the backlog drain stalled (no progress for 3 s at {stalls} s) until a new webhook woke the cron: "
-            "ir.cron reschedules a 'partially done' job without NOTIFY unless ODOO_NOTIFY_CRON_CHANGES is set, "
-            "so an idle server resumes only at its next 60 s poll", stacklevel=1)
+    # A drain job that runs out of time hands over to a new one at once, and a POST's drain job starts as soon as
+    # it is committed: progress never waits for a poll (ir.cron's was 60 s). Gaps of a few seconds remain on a
+    # loaded machine (a batch of new customers takes that long); bench/bench.py measures the longest stall.
+    assert longest_stall(stalls) < 20, f"the backlog drain stalled for long (no progress at {stalls} s)"
     assert stack.probe.messages_for(wamids) == 1000
     assert stack.probe.posted_for(wamids) == 1000
     assert stack.probe.mail_messages_containing(marker) == 1000
@@ -418,7 +435,7 @@ def test_bogus_signatures_cost_no_db_writes_while_real_traffic_is_acknowledged(s
     assert not real_errors and set(statuses(real_results)) == {200}
     latencies = sorted(result[1] for result in real_results)
     assert percentile(latencies, 0.99) <= 1.0, f"real ack p99 {percentile(latencies, 0.99):.3f} s under the flood"
-    inbox_inserts = [statement for statement in sql2 if statement.startswith('INSERT INTO "whatsapp_inbox"')]
+    inbox_inserts = [statement for statement in sql2 if re.search(INBOX_INSERT, statement)]
     assert len(inbox_inserts) == 50
     assert stack.probe.inbox_rows_containing(marker2) == []
     stack.probe.wait_processed([delivery.wamid for delivery in real])
@@ -429,11 +446,12 @@ def test_bogus_signatures_cost_no_db_writes_while_real_traffic_is_acknowledged(s
           f"under the flood")
 
 
-def test_the_processing_crons_are_active_and_run_as_an_active_user(stack):
-    """Odoo 19 refuses to run a job whose user is archived; a deactivated cron never runs."""
-    for xmlid in INBOX_CRONS:
-        cron_id = stack.probe.cron_id(xmlid)
-        active, user_active = stack.probe.rows(
-            "SELECT c.active, u.active FROM ir_cron c JOIN res_users u ON u.id = c.user_id WHERE c.id = %s",
-            [cron_id])[0]
-        assert active and user_active, xmlid
+def test_the_job_runner_processes_without_any_other_wake_up(stack):
+    """The POST's own wake-up is enough: a drain job is pending after its commit and the job runner (woken by
+    PostgreSQL's NOTIFY on the job table) runs it; jobs run as the active processing user."""
+    marker = new_marker("runner")
+    delivery = stack.customer(unique_wa_id(marker), "Rui Runner").text(marker, send=False)
+    assert stack.post(delivery.payload) == 200
+    stack.probe.wait_processed([delivery.wamid], timeout=30)
+    assert stack.probe.rows("""SELECT DISTINCT u.login, u.active FROM queue_job j JOIN res_users u ON u.id = j.user_id
+                                WHERE j.method_name = '_job_drain'""") == [("__whatsapp_crm_processing__", True)]

@@ -1,17 +1,12 @@
 import logging
 
-from werkzeug.exceptions import RequestEntityTooLarge
-
 from odoo import http
 from odoo.http import request
 
-from ..models.whatsapp_account import WEBHOOK_ROUTE
+from ..const import MAX_WEBHOOK_BODY_BYTES, WEBHOOK_ROUTE
 from ..tools.webhook_signature import verify_challenge, verify_signature
 
 _logger = logging.getLogger(__name__)
-
-# Meta's bodies reach ~3 MB; anything much larger is not Meta and is refused before it is read.
-MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 class WhatsAppWebhookController(http.Controller):
@@ -19,7 +14,7 @@ class WhatsAppWebhookController(http.Controller):
 
     A 200 means the raw event is committed in ``whatsapp.inbox`` (Odoo commits the request's
     transaction before it sends the response; a failed commit becomes a 500 and Meta retries).
-    Parsing and every effect happen later, in the inbox cron.
+    Parsing and every effect happen later, in background jobs.
     """
 
     @http.route(WEBHOOK_ROUTE, type="http", auth="public", methods=["GET"], csrf=False, save_session=False,
@@ -35,25 +30,22 @@ class WhatsAppWebhookController(http.Controller):
             return request.make_response("Forbidden", status=403, headers=[("Content-Type", "text/plain")])
         return request.make_response(challenge, headers=[("Content-Type", "text/plain")])
 
-    @http.route(WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False, save_session=False)
+    # ``whatsapp_max_body``: ir.http reads the body before anything else does, and answers 413
+    # without reading past this many bytes, whatever the transfer encoding (models/ir_http.py).
+    @http.route(WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False, save_session=False,
+                whatsapp_max_body=MAX_WEBHOOK_BODY_BYTES)
     def whatsapp_webhook_receive(self):
         httprequest = request.httprequest
-        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
-            return self._plain_response("Payload Too Large", 413)
-        httprequest.max_content_length = MAX_BODY_BYTES  # also caps chunked bodies without a length
-        try:
-            raw_body = httprequest.get_data(cache=False)
-        except RequestEntityTooLarge:
-            return self._plain_response("Payload Too Large", 413)
+        raw_body = httprequest.get_data(cache=False)
         # The signature is checked on the raw bytes, before anything parses them.
-        app_secret = verify_signature(
-            raw_body, httprequest.headers.get("X-Hub-Signature-256"),
-            request.env["whatsapp.account"]._webhook_app_secrets(),
-        )
+        accounts = request.env["whatsapp.account"]
+        app_secret = verify_signature(raw_body, httprequest.headers.get("X-Hub-Signature-256"),
+                                      accounts._webhook_app_secrets())
         if app_secret is None:
             _logger.warning("WhatsApp webhook refused: missing or invalid signature (%d bytes)", len(raw_body))
             return self._plain_response("Invalid signature", 401)
-        request.env["whatsapp.inbox"]._store_webhook(raw_body)
+        # The POST may only touch the accounts configured with the secret that signed it.
+        request.env["whatsapp.inbox"]._store_webhook(raw_body, accounts._webhook_accounts_of_secret(app_secret))
         return self._plain_response("OK", 200)
 
     @staticmethod

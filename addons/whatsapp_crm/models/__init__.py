@@ -1,5 +1,6 @@
 from . import whatsapp_account
 from . import whatsapp_inbox
+from . import whatsapp_inbox_event
 from . import whatsapp_message
 from . import whatsapp_message_status
 from . import whatsapp_media
@@ -18,3 +19,4 @@ from . import res_config_settings
 from . import whatsapp_template
 from . import whatsapp_template_variable
 from . import whatsapp_pricing_rate
+from . import ir_http

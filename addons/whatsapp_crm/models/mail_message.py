@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from odoo.addons.mail.tools.discuss import Store
 
-from ..const import ATTENDANT_GROUP
+from ..const import ATTENDANT_GROUP, OUTBOUND_TICKS, TICK_TITLES
 
 
 class MailMessage(models.Model):
@@ -81,9 +81,13 @@ class MailMessage(models.Model):
         # An attendant's message may have gone out as several WhatsApp messages (one per file).
         whatsapp_message = self.sudo().whatsapp_message_ids._whatsapp_message_summary()
         media = whatsapp_message.media_ids[:1]
+        tick = OUTBOUND_TICKS.get(whatsapp_message.state) if whatsapp_message.direction == "out" else False
         return {
             "direction": whatsapp_message.direction,
             "state": whatsapp_message.state,
+            # What the client draws: decided here, so the client holds no copy of the states.
+            "tick": tick or False,
+            "tick_title": str(TICK_TITLES[tick]) if tick else False,
             "failure_reason": whatsapp_message.failure_reason or False,
             "error_code": whatsapp_message.error_code or False,
             # A template send: the thread marks it "Template" with its name.

@@ -1,5 +1,6 @@
 from odoo import fields, models
 
+from ..const import DEFAULT_AUTO_RELEASE_MINUTES
 from ..tools.media_storage import S3Storage, StorageError
 
 
@@ -31,7 +32,8 @@ class ResConfigSettings(models.TransientModel):
         help="bucket.endpoint/key (AWS). Leave unchecked for endpoint/bucket/key, what MinIO uses.")
 
     whatsapp_auto_release_minutes = fields.Integer(
-        "Auto-release After (minutes)", default=30, config_parameter="whatsapp_crm.auto_release_minutes",
+        "Auto-release After (minutes)", default=DEFAULT_AUTO_RELEASE_MINUTES,
+        config_parameter="whatsapp_crm.auto_release_minutes",
         help="An assigned conversation with no reply or typing by an attendant for this long returns to the queue.")
 
     whatsapp_privacy_policy_url = fields.Char(

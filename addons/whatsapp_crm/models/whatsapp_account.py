@@ -3,12 +3,10 @@ import secrets
 
 from odoo import api, fields, models, tools
 
-from ..const import ADMIN_AND_PROCESSING
+from ..const import ADMIN_AND_PROCESSING, GRAPH_API_VERSION, GRAPH_BASE_URL, WEBHOOK_ROUTE
 from ..tools.graph_api import GraphError, WhatsAppGraphClient
 
 _logger = logging.getLogger(__name__)
-
-WEBHOOK_ROUTE = "/whatsapp/webhook"
 
 
 class WhatsAppAccount(models.Model):
@@ -43,9 +41,9 @@ class WhatsAppAccount(models.Model):
         groups="base.group_system", copy=False, default=lambda self: secrets.token_urlsafe(24),
         help="Paste this value in Meta's webhook configuration; Meta echoes it when it verifies the URL.")
     graph_base_url = fields.Char(
-        "Graph API URL", required=True, default="https://graph.facebook.com",
+        "Graph API URL", required=True, default=GRAPH_BASE_URL,
         help="Meta's Graph API. Point it at the local Meta sandbox to try the helpdesk without Meta.")
-    graph_api_version = fields.Char("Graph API Version", required=True, default="v23.0")
+    graph_api_version = fields.Char("Graph API Version", required=True, default=GRAPH_API_VERSION)
     webhook_url = fields.Char(compute="_compute_webhook_url", help="The callback URL to paste in Meta.")
     connection_state = fields.Selection(
         [("unknown", "Not tested"), ("ok", "Connected"), ("error", "Error")],
@@ -147,13 +145,27 @@ class WhatsAppAccount(models.Model):
         return self.company_id.partner_id.lang or self.env.lang or "en_US"
 
     @api.model
-    @tools.ormcache()
     def _webhook_app_secrets(self):
         """``(app_secret, ...)`` of the active accounts, cached so that a flood of badly signed
         POSTs costs no database work."""
+        return tuple(self._webhook_secret_accounts())
+
+    @api.model
+    def _webhook_accounts_of_secret(self, app_secret):
+        """The ids of the accounts configured with ``app_secret`` (several numbers may share
+        one Meta app): a POST signed with it may only touch them."""
+        return self._webhook_secret_accounts().get(app_secret, ())
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_secret_accounts(self):
+        """``{app_secret: (account id, ...)}`` of the active accounts (cached)."""
         # sudo: whatsapp.account - the public webhook needs the secrets to check signatures
-        accounts_sudo = self.sudo().search([("app_secret", "!=", False)])
-        return tuple(sorted(set(accounts_sudo.mapped("app_secret"))))
+        accounts_sudo = self.sudo().search([("app_secret", "!=", False)], order="id")
+        secrets_map = {}
+        for account_sudo in accounts_sudo:
+            secrets_map.setdefault(account_sudo.app_secret, []).append(account_sudo.id)
+        return {secret: tuple(ids) for secret, ids in sorted(secrets_map.items())}
 
     @api.model
     @tools.ormcache()

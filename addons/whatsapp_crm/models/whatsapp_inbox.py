@@ -1,47 +1,37 @@
-import json
 import logging
-import re
-import traceback
-import zlib
+import time
 from datetime import timedelta
 
 from odoo import api, fields, models
 
-from ..tools import meta_errors
-from ..tools.webhook_payload import (
-    ChangeErrors,
-    InboundMessage,
-    MalformedItem,
-    OtherChange,
-    PayloadError,
-    StatusUpdate,
-    iter_events,
-    summarize,
-)
+from odoo.addons.queue_job.jobrunner.channels import ChannelManager
+from odoo.addons.queue_job.jobrunner.runner import _channels as queue_job_channels
+
+from ..const import INBOX_RETENTION_DAYS, JOB_CHANNEL_INBOX, JOB_TIME_BUDGET_SECONDS, MAX_WEBHOOK_ITEMS
+from ..tools.inbox_split import InboxPayloadError, plan_items
+from .whatsapp_job import commit_step, delay
 
 _logger = logging.getLogger(__name__)
 
-# Meta retries a delivery for ~7 days: dedup memory (the inbox and the status log) must outlive it.
-INBOX_RETENTION_DAYS = 8
-MAX_ATTEMPTS = 8
-BATCH_SIZE = 50
-# Two processing jobs drain the inbox in parallel (one Discuss post costs ~20 ms of CPU: a single
-# job tops out near 50 messages/s). Each customer's events stay in one partition, so one job
-# handles them, in order. The sender is read from the raw bytes, after the signature check and
-# without parsing; an event without one (statuses, other fields) goes to partition 0.
-PROCESSING_CRONS = (
-    "whatsapp_crm.ir_cron_whatsapp_inbox_process",
-    "whatsapp_crm.ir_cron_whatsapp_inbox_process_1",
-)
-_SENDER = re.compile(rb'"from"\s*:\s*"([^"\\]{1,64})"')
+# POSTs split per transaction: one INSERT of their items each, then the items are processed.
+SPLIT_BATCH_SIZE = 200
+# Every drain job takes this lock to split: POSTs are split one batch at a time, in arrival order,
+# so each customer's items get increasing ids in the order their POSTs were stored.
+SPLIT_LOCK = "whatsapp_crm.inbox.split"
+DRAIN_IDENTITY = "whatsapp_crm.inbox.drain"
+SUMMARY_LABELS = {"InboundMessage": "messages", "StatusUpdate": "statuses", "ChangeErrors": "change_errors",
+                  "OtherChange": "other", "MalformedItem": "malformed"}
 
 
 class WhatsAppInbox(models.Model):
-    """Raw webhook POSTs, stored durably before Meta gets its 200, then processed by a cron.
+    """Raw webhook POSTs, stored durably before Meta gets its 200.
 
-    One row per POST. Processing walks every entry x change x item with a savepoint per item, so
-    one bad item never rolls back the others. Re-processing a row is safe: every effect is
-    deduplicated by a unique index (wamid for messages, (wamid, status) for statuses).
+    The request does the signature check, one INSERT and the commit; it records which accounts'
+    app secret verified the signature (a POST may only touch those accounts). After the commit it
+    makes sure a *drain* job is pending (OCA queue_job). Drain jobs split each POST into its items
+    (``whatsapp.inbox.event``), keyed by customer, and process the items, each customer's in
+    order, by one job at a time (see ``whatsapp_inbox_event.py``). As many drain jobs run at once
+    as the job channel ``root.whatsapp.inbox`` allows — its capacity, not a number in the code.
     """
 
     _name = "whatsapp.inbox"
@@ -50,185 +40,208 @@ class WhatsAppInbox(models.Model):
     _rec_name = "id"
 
     STATES = [
-        ("pending", "Pending"),
-        ("done", "Done"),
-        ("retry", "Failed, will retry"),
-        ("failed", "Failed"),
-        ("quarantined", "Quarantined"),
-        ("ignored", "Ignored"),
+        ("received", "Received"),
+        ("done", "Split into items"),
+        ("failed", "Unreadable"),
     ]
 
     raw_body = fields.Text("Raw Payload", required=True, readonly=True)
     received_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
-    state = fields.Selection(STATES, required=True, default="pending", readonly=True, index=True)
-    attempts = fields.Integer(readonly=True)
-    next_attempt_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
-    partition = fields.Integer(readonly=True, default=0, help="Which processing job handles it (by sender).")
-    processed_at = fields.Datetime(readonly=True)
+    account_ids = fields.Many2many(
+        "whatsapp.account", "whatsapp_inbox_account_rel", "inbox_id", "account_id", "Verified For",
+        readonly=True, help="The accounts whose app secret verified the signature: the only ones it may touch.")
+    state = fields.Selection(STATES, required=True, default="received", readonly=True, index=True)
+    processed_at = fields.Datetime("Split At", readonly=True)
     summary = fields.Char(readonly=True, help="Counts of what the event held; no personal data.")
     error = fields.Text(readonly=True)
+    event_ids = fields.One2many("whatsapp.inbox.event", "inbox_id", "Items", readonly=True)
+    event_count = fields.Integer("Item Count", compute="_compute_event_count")
+    outcome = fields.Char(compute="_compute_event_count", help="What became of the items.")
 
-    _todo_index = models.Index("(partition, next_attempt_at, id) WHERE state IN ('pending', 'retry')")
+    _received_index = models.Index("(id) WHERE state = 'received'")
+
+    @api.depends("event_ids.state")
+    def _compute_event_count(self):
+        labels = dict(self.env["whatsapp.inbox.event"]._fields["state"]._description_selection(self.env))
+        for inbox in self:
+            counts = {}
+            for event in inbox.event_ids:
+                counts[event.state] = counts.get(event.state, 0) + 1
+            inbox.event_count = len(inbox.event_ids)
+            inbox.outcome = ", ".join(f"{labels[state]}: {count}" for state, count in sorted(counts.items()))
 
     # ------------------------------------------------------------
-    # WEBHOOK
+    # WEBHOOK (the request: one INSERT, then the commit)
     # ------------------------------------------------------------
 
     @api.model
-    def _store_webhook(self, raw_body):
-        """Insert the verified raw body and wake its processing job after commit."""
-        partition = self._partition_of(raw_body)
-        # sudo: whatsapp.inbox - the public webhook stores an already authenticated event
-        event_sudo = self.sudo().create({
-            "raw_body": raw_body.decode("utf-8", errors="replace"),
-            "partition": partition,
-        })
-        self._processing_cron(partition)._trigger()
-        return event_sudo
+    def _store_webhook(self, raw_body, account_ids):
+        """Insert the verified raw body with the accounts it was verified for.
+
+        Plain SQL: this is the whole cost of Meta's acknowledgement (no ORM defaults, no trigger
+        row, no NOTIFY in this transaction — a NOTIFY serialises every committing transaction on
+        PostgreSQL's notification queue). Once committed, :meth:`_wake_drain_after_commit` makes
+        sure a drain job will see the row.
+        """
+        self.env.cr.execute("""
+            WITH inbox AS (
+                INSERT INTO whatsapp_inbox (raw_body, received_at, state, create_uid, write_uid,
+                                            create_date, write_date)
+                VALUES (%s, NOW() AT TIME ZONE 'UTC', 'received', %s, %s,
+                        NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
+                RETURNING id)
+            INSERT INTO whatsapp_inbox_account_rel (inbox_id, account_id)
+            SELECT inbox.id, account_id FROM inbox, unnest(%s::int[]) AS account_id
+            RETURNING inbox_id
+        """, [raw_body.decode("utf-8", errors="replace"), self.env.uid, self.env.uid, list(account_ids)])
+        self.env.cr.postcommit.add(self._wake_drain_after_commit)
+        return self.browse(self.env.cr.fetchone()[0])
+
+    def _wake_drain_after_commit(self):
+        """After the POST's commit: a drain job will run after this moment.
+
+        Checking *after* the commit is what makes it safe to skip: a pending (not yet started)
+        drain job begins after this check, so it sees the row. Another transaction is used; the
+        request's own connection has committed. The check is one indexed SELECT (the usual case
+        under load); a job is created only when none is pending.
+        """
+        try:
+            with self.env.registry.cursor() as cr:
+                self.with_env(self.env(cr=cr))._wake_drain()
+        except Exception:
+            _logger.exception("WhatsApp inbox: could not wake the drain job (the next POST or the "
+                              "safety-net cron will)")
 
     @api.model
-    def _partition_of(self, raw_body):
-        sender = _SENDER.search(raw_body)
-        return zlib.crc32(sender.group(1)) % len(PROCESSING_CRONS) if sender else 0
+    def _wake_drain(self):
+        """Make sure one drain job is pending (``identity_key``: at most one waits at a time)."""
+        self.env.cr.execute("""
+            SELECT 1 FROM queue_job
+             WHERE identity_key = %s AND state IN ('pending', 'enqueued', 'wait_dependencies')
+             LIMIT 1
+        """, [DRAIN_IDENTITY])
+        if not self.env.cr.fetchone():
+            self._delay_drain(identity_key=DRAIN_IDENTITY)
 
     @api.model
-    def _processing_cron(self, partition):
-        return self.env.ref(PROCESSING_CRONS[partition % len(PROCESSING_CRONS)])
+    def _delay_drain(self, identity_key=None):
+        delay(self, channel=JOB_CHANNEL_INBOX, identity_key=identity_key,
+              description="WhatsApp: process received webhook events")._job_drain()
 
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
 
     def action_reprocess(self):
-        """Admin's replay: safe, because every effect is deduplicated."""
-        self.write({"state": "pending", "next_attempt_at": fields.Datetime.now(), "attempts": 0, "error": False})
-        for partition in set(self.mapped("partition")):
-            self._processing_cron(partition)._trigger()
+        """Admin's replay: unreadable POSTs are read again, their failed or quarantined items
+        processed again. Safe: every effect is deduplicated by a unique index."""
+        self.filtered(lambda inbox: inbox.state == "failed").write({"state": "received", "error": False})
+        self.event_ids.filtered(lambda event: event.state in ("failed", "quarantined"))._requeue()
+        self._wake_drain()
 
     # ------------------------------------------------------------
-    # PROCESSING
+    # DRAIN (the job)
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_process(self, partition=0):
-        """Drain this job's due events in locked batches, committing after each batch."""
-        cron = self.env["ir.cron"]
-        while True:
-            events = self._claim_due_events(BATCH_SIZE, partition)
-            if not events:
-                return
-            events._process()
-            if cron._commit_progress(len(events), remaining=self._count_due(partition)) <= 0:
-                return
+    def _job_drain(self):
+        """Split what arrived and process what is due, committing per batch, for a while.
+
+        Several of these run at once (the channel's capacity): each takes the customers nobody
+        else holds. When its time budget is spent with work left, it hands over to a new job.
+        """
+        events = self.env["whatsapp.inbox.event"]
+        deadline = time.monotonic() + JOB_TIME_BUDGET_SECONDS
+        while time.monotonic() < deadline:
+            split = self._split_received()
+            if split:
+                self._fan_out()
+            # Each batch starts a transaction of its own: its snapshot is taken when it locks its customers.
+            commit_step(self.env)
+            processed = events._process_due()
+            commit_step(self.env)
+            if not split and not processed:
+                return  # RETRY_BATCH (-1) is truthy: the loop goes on
+        self._delay_drain()
+        commit_step(self.env)
 
     @api.model
-    def _claim_due_events(self, limit, partition=None):
-        """Lock up to ``limit`` due events, oldest first (of one partition, or of all)."""
-        # SKIP LOCKED: a manual run and the cron never process the same row at the same time.
-        self.flush_model(["state", "next_attempt_at", "partition"])
+    def _fan_out(self):
+        """Enough drain jobs for the work: up to the channel's capacity, one per waiting customer."""
+        wanted = min(self._drain_capacity(), self.env["whatsapp.inbox.event"]._count_ready_customers())
         self.env.cr.execute("""
-            SELECT id FROM whatsapp_inbox
-             WHERE state IN ('pending', 'retry') AND next_attempt_at <= %s
-               AND (%s IS NULL OR partition = %s)
-             ORDER BY id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-        """, [fields.Datetime.now(), partition, partition, limit])
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+            SELECT count(*) FROM queue_job
+             WHERE channel_method_name = '<whatsapp.inbox>._job_drain'
+               AND state IN ('pending', 'enqueued', 'started')
+        """)
+        for _index in range(wanted - self.env.cr.fetchone()[0]):
+            self._delay_drain()
 
     @api.model
-    def _count_due(self, partition):
-        return self.search_count([("state", "in", ("pending", "retry")), ("partition", "=", partition),
-                                  ("next_attempt_at", "<=", fields.Datetime.now())])
-
-    def _process(self):
-        for event in self:
-            event._process_one()
-
-    def _process_one(self):
-        self.ensure_one()
+    def _drain_capacity(self):
+        """How many drain jobs the job runner may run at once: the configured capacity of the
+        inbox channel, or of its nearest configured parent (queue_job falls back the same way)."""
         try:
-            payload = json.loads(self.raw_body)
-            summary = summarize(payload)
-            items = list(iter_events(payload))
-        except (ValueError, PayloadError) as error:
-            # A signed body that is not a Meta event: keep it for inspection, never retry it.
-            self._finish("ignored", error=f"Not a WhatsApp event: {error}")
-            return
-        failures, quarantined, retryable = [], [], False
-        for index, item in enumerate(items):
+            configs = {config["name"]: config for config in ChannelManager.parse_simple_config(queue_job_channels())}
+        except Exception:  # noqa: BLE001 - a wrong configuration is the runner's to report; one job still works
+            return 1
+        name = JOB_CHANNEL_INBOX
+        while name:
+            capacity = configs.get(name, {}).get("capacity")
+            if capacity:
+                return capacity
+            name = name.rpartition(".")[0]
+        return 1
+
+    # ------------------------------------------------------------
+    # SPLIT
+    # ------------------------------------------------------------
+
+    @api.model
+    def _split_received(self, limit=SPLIT_BATCH_SIZE):
+        """Split up to ``limit`` received POSTs into their items; the number split.
+
+        One drain job at a time splits (a transaction-level advisory lock); the others go on
+        processing meanwhile.
+        """
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [SPLIT_LOCK])
+        if not self.env.cr.fetchone()[0]:
+            return 0
+        self.env.cr.execute("""
+            SELECT id, raw_body FROM whatsapp_inbox WHERE state = 'received' ORDER BY id LIMIT %s FOR UPDATE
+        """, [limit])
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return 0
+        now = fields.Datetime.now()
+        items, finished = [], []
+        for inbox_id, raw_body in rows:
             try:
-                with self.env.cr.savepoint():
-                    outcome = self._dispatch(item)
-            except Exception as error:  # noqa: BLE001 - one bad item must not stop the others
-                _logger.warning("WhatsApp inbox %s: item %s failed", self.id, index, exc_info=True)
-                failures.append(f"item {index}: {type(error).__name__}: {error}\n"
-                                f"{traceback.format_exc(limit=3)}")
-                retryable = True
+                events, planned = plan_items(raw_body, MAX_WEBHOOK_ITEMS)
+            except InboxPayloadError as error:
+                # A signed body that is not a readable Meta event: kept for inspection, never retried.
+                finished.append((inbox_id, "failed", f"Not a WhatsApp event: {error}", False))
                 continue
-            outcome, reason = outcome if isinstance(outcome, tuple) else (outcome, None)
-            if outcome == "quarantined":
-                quarantined.append(f"item {index}: {reason or f'unknown phone_number_id {item.phone_number_id}'}")
-            elif outcome == "malformed":
-                failures.append(f"item {index} ({item.path}): {item.error}")
-        summary_text = ", ".join(f"{key}: {value}" for key, value in summary.items())
-        if retryable:
-            self._schedule_retry("\n".join(failures), summary_text)
-        elif failures:
-            self._finish("failed", error="\n".join(failures + quarantined), summary=summary_text)
-        elif quarantined:
-            self._finish("quarantined", error="\n".join(quarantined), summary=summary_text)
-        else:
-            self._finish("done", summary=summary_text)
+            finished.append((inbox_id, "done", False, self._summary_text(events)))
+            items.extend((inbox_id, item) for item in planned)
+        self.env["whatsapp.inbox.event"]._create_planned(items)
+        self.env.cr.executemany("""
+            UPDATE whatsapp_inbox SET state = %s, error = %s, summary = %s, processed_at = %s,
+                                      write_date = %s, write_uid = %s
+             WHERE id = %s
+        """, [(state, error, summary, now, now, self.env.uid, inbox_id)
+              for inbox_id, state, error, summary in finished])
+        self.invalidate_model(["state", "error", "summary", "processed_at"])
+        return len(rows)
 
-    def _dispatch(self, item):
-        """Apply one parsed item. Returns 'done', 'ignored', 'quarantined' (or ``('quarantined', reason)``)
-        or 'malformed'."""
-        if isinstance(item, MalformedItem):
-            return "malformed"
-        if isinstance(item, OtherChange):
-            # Template webhooks update templates; account updates are stored in the row, handled later.
-            return self.env["whatsapp.template"]._whatsapp_receive_webhook(item)
-        account = self.env["whatsapp.account"]._find_by_phone_number_id(item.phone_number_id)
-        if not account:
-            return "quarantined"
-        if isinstance(item, InboundMessage) and item.group_id:
-            # A WhatsApp group is not a customer: never mixed into a one-to-one conversation.
-            return "quarantined", (f"message {item.wamid} was sent in the WhatsApp group {item.group_id}: groups are "
-                                   "not part of the helpdesk, the message is kept here and not shown")
-        if isinstance(item, InboundMessage):
-            self.env["whatsapp.message"].with_context(lang=account._conversation_lang())._receive_inbound(
-                account, item)
-        elif isinstance(item, StatusUpdate):
-            self.env["whatsapp.message.status"]._receive(account, item)
-        elif isinstance(item, ChangeErrors):
-            _logger.warning("WhatsApp account %s: Meta reported errors %s", account.id,
-                            [error.code for error in item.errors])
-        return "done"
-
-    def _finish(self, state, error=False, summary=False):
-        self.write({
-            "state": state,
-            "error": error,
-            "summary": summary or self.summary,
-            "processed_at": fields.Datetime.now(),
-            "attempts": self.attempts + 1,
-        })
-
-    def _schedule_retry(self, error, summary):
-        attempts = self.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
-            self._finish("failed", error=error, summary=summary)
-            return
-        delay = meta_errors.next_retry_delay(attempts, seed=self.id)
-        self.write({
-            "state": "retry",
-            "attempts": attempts,
-            "error": error,
-            "summary": summary,
-            "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
-        })
-        self._processing_cron(self.partition)._trigger(fields.Datetime.now() + timedelta(seconds=delay))
+    @api.model
+    def _summary_text(self, events):
+        """Counts by kind, for the list of webhook events (no personal data)."""
+        counts = {}
+        for event in events:
+            kind = SUMMARY_LABELS.get(type(event).__name__, "other")
+            counts[kind] = counts.get(kind, 0) + 1
+        return ", ".join(f"{kind}: {count}" for kind, count in sorted(counts.items())) or "empty"
 
     # ------------------------------------------------------------
     # GARBAGE COLLECTION
@@ -236,6 +249,28 @@ class WhatsAppInbox(models.Model):
 
     @api.autovacuum
     def _gc_processed_events(self):
-        """Forget processed events once Meta can no longer retry them."""
+        """Forget POSTs once Meta can no longer retry them (their items go with them)."""
         limit_date = fields.Datetime.now() - timedelta(days=INBOX_RETENTION_DAYS)
-        self.search([("state", "in", ("done", "ignored")), ("received_at", "<", limit_date)]).unlink()
+        self.env.cr.execute("""
+            SELECT id FROM whatsapp_inbox i WHERE received_at < %s AND state = 'done'
+               AND NOT EXISTS (SELECT 1 FROM whatsapp_inbox_event e
+                                WHERE e.inbox_id = i.id AND e.state NOT IN ('done', 'ignored'))
+        """, [limit_date])
+        self.browse(row[0] for row in self.env.cr.fetchall()).unlink()
+
+    @api.model
+    def _cron_wake_safety_net(self):
+        """Once a minute: if anything waits and no drain job is pending or running, start one
+        (a wake-up lost to a database error right after a POST's commit, a job runner restarted)."""
+        self.env.cr.execute("""
+            SELECT EXISTS (SELECT 1 FROM whatsapp_inbox WHERE state = 'received')
+                OR EXISTS (SELECT 1 FROM whatsapp_inbox_event WHERE state = 'pending')
+        """)
+        if not self.env.cr.fetchone()[0]:
+            return
+        self.env.cr.execute("""
+            SELECT 1 FROM queue_job WHERE channel_method_name = '<whatsapp.inbox>._job_drain'
+               AND state IN ('pending', 'enqueued', 'started') LIMIT 1
+        """)
+        if not self.env.cr.fetchone():
+            self._delay_drain(identity_key=DRAIN_IDENTITY)

@@ -8,8 +8,9 @@ from odoo.fields import Command
 from odoo.http import Stream
 
 from odoo.addons.mail.tools.discuss import Store
+from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..const import ADMIN_AND_PROCESSING
+from ..const import ADMIN_AND_PROCESSING, JOB_CHANNEL_MEDIA
 from ..tools import meta_errors
 from ..tools.graph_api import GraphError
 from ..tools.media_download import MediaDownloadError, MediaUnavailable, fetch_media
@@ -17,6 +18,7 @@ from ..tools.media_rules import OCTET_STREAM, RASTER_IMAGES, MediaRejected, sani
 from ..tools.media_storage import S3Settings, StorageError, get_storage, new_object_key
 from ..tools.thumbnails import THUMBNAIL_MIMETYPE, ThumbnailError, make_thumbnail
 from ..tools.webhook_payload import MEDIA_KINDS
+from .whatsapp_job import commit_step, delay
 
 _logger = logging.getLogger(__name__)
 
@@ -36,8 +38,8 @@ class WhatsAppMedia(models.Model):
     ``pending`` → ``stored`` (the file is an ``ir.attachment`` of the Discuss message, its bytes in
     Odoo's filestore or in S3) | ``failed`` (the file is not acceptable: too big, damaged, not what it
     claims) | ``unavailable`` (Meta no longer has it). Transient failures stay ``pending`` with a
-    later ``next_attempt_at``, until Meta's 7-day expiry. A cron (woken by ``_trigger``) works the
-    queue, one file per transaction, so a text message is never held back by a download.
+    later ``next_attempt_at``, until Meta's 7-day expiry. A job per file (OCA queue_job) downloads
+    it, one attempt per run, so a text message is never held back by a download.
     """
 
     _name = "whatsapp.media"
@@ -116,7 +118,7 @@ class WhatsAppMedia(models.Model):
                 # Past Meta's expiry the retries still stop: an hour of them at most.
                 "expires_at": max(media.expires_at or now, now + timedelta(hours=1)),
             })
-        self.env.ref("whatsapp_crm.ir_cron_whatsapp_media_download")._trigger()
+            media._enqueue_download()
 
     # ------------------------------------------------------------
     # QUEUE
@@ -124,7 +126,7 @@ class WhatsAppMedia(models.Model):
 
     @api.model
     def _enqueue(self, message, media_ref):
-        """Queue the file of ``message`` (a ``MediaRef`` of the webhook) and wake the download cron."""
+        """Queue the file of ``message`` (a ``MediaRef`` of the webhook): a job downloads it."""
         now = fields.Datetime.now()
         sent_at = message.meta_timestamp
         # Meta counts the 7 days from the customer's upload; a clock far off counts from now.
@@ -142,34 +144,29 @@ class WhatsAppMedia(models.Model):
             "next_attempt_at": now,
             "expires_at": start + MEDIA_ID_LIFETIME,
         })
-        self.env.ref("whatsapp_crm.ir_cron_whatsapp_media_download")._trigger()
+        media._enqueue_download()
         return media
 
-    @api.model
-    def _cron_download(self):
-        """Download due files one by one, committing after each (a file is visible as soon as it is stored)."""
-        cron = self.env["ir.cron"]
-        while media := self._claim_due():
-            media._download()
-            if cron._commit_progress(1, remaining=self._count_due()) <= 0:
-                return
+    def _enqueue_download(self):
+        # One job per file and attempt schedule (identity key: a retry requested while a job waits
+        # is that job). Unlimited retries: _schedule_retry stops at Meta's expiry.
+        for media in self:
+            delay(media, channel=JOB_CHANNEL_MEDIA, identity_key=f"whatsapp_crm.media:{media.id}", max_retries=0,
+                  description=f"WhatsApp: download the file of message {media.message_id.id}")._job_download()
 
-    @api.model
-    def _claim_due(self, limit=1):
-        # One row per transaction: a commit releases the row locks of a larger batch.
-        self.flush_model(["state", "next_attempt_at"])
-        self.env.cr.execute("""
-            SELECT id FROM whatsapp_media
-             WHERE state = 'pending' AND next_attempt_at <= %s
-             ORDER BY next_attempt_at, id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-        """, [fields.Datetime.now(), limit])
-        return self.browse(row[0] for row in self.env.cr.fetchall())
-
-    @api.model
-    def _count_due(self):
-        return self.search_count([("state", "=", "pending"), ("next_attempt_at", "<=", fields.Datetime.now())])
+    def _job_download(self):
+        """One attempt at the file, committed; postponed (``RetryableJobError``) when it must be tried again."""
+        self.ensure_one()
+        # Row lock: a retry requested by an administrator meanwhile waits for this attempt.
+        self.env.cr.execute("SELECT id FROM whatsapp_media WHERE id = %s FOR UPDATE", [self.id])
+        if self.state != "pending":
+            return f"nothing to do: the file is {self.state}"
+        self._download()
+        commit_step(self.env)
+        if self.state == "pending" and self.next_attempt_at:
+            wait = max(int((self.next_attempt_at - fields.Datetime.now()).total_seconds()), 1)
+            raise RetryableJobError(self.error_detail or "retry", seconds=wait)
+        return self.state
 
     # ------------------------------------------------------------
     # DOWNLOAD (one attempt)
@@ -308,7 +305,6 @@ class WhatsAppMedia(models.Model):
         _logger.info("WhatsApp media %s: attempt %s failed (%s), retry at %s", self.id, attempts, detail,
                      next_attempt_at)
         self.write({"attempts": attempts, "next_attempt_at": next_attempt_at, "error_detail": detail[:500]})
-        self.env.ref("whatsapp_crm.ir_cron_whatsapp_media_download")._trigger(next_attempt_at)
 
     def _set_final(self, reason, detail):
         _logger.info("WhatsApp media %s: %s (%s)", self.id, reason, detail)

@@ -8,12 +8,17 @@ from odoo.tools.misc import hmac
 
 from odoo.addons.mail.tools.discuss import Store
 from odoo.addons.phone_validation.tools import phone_validation
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..const import (
     ADMIN_AND_PROCESSING,
+    CALLBACK_DATA_PREFIX,
     DETAILED_FAILURES,
     FAILURE_EXPLANATIONS,
+    JOB_CHANNEL_SEND,
     MANAGERS_AND_PROCESSING,
+    MAX_TEXT_LENGTH,
+    MESSAGE_STATES,
     OUTBOUND_STATE_RANK,
     PRICING_CATEGORIES,
     TEMPLATE_ERROR_EXPLANATIONS,
@@ -30,16 +35,18 @@ from ..tools.inbound_render import (
 from ..tools.media_rules import MediaRejected
 from ..tools.template_payload import TemplateError, template_object
 from ..tools.webhook_payload import EDIT, REVOKE, parse_stored_message
+from .whatsapp_job import commit_step, delay
 
 _logger = logging.getLogger(__name__)
 
-SEND_BATCH_SIZE = 20
 MAX_SEND_ATTEMPTS = 6
-MAX_TEXT_LENGTH = 4096
 # WhatsApp's own notices: shown as notices in the conversation, never as the customer's words.
 NOTICE_KINDS = frozenset({"system", "request_welcome"})
 # Outbound files and places: built by whatsapp_message_outbound_media.py.
 PART_TYPES = ("image", "video", "audio", "document", "location")
+# One job sends a conversation's messages in order; this lock (held across its commits) keeps a
+# second job of the same conversation waiting.
+SEND_LOCK = "whatsapp_crm.send:%s"
 
 
 class WhatsAppMessage(models.Model):
@@ -47,7 +54,7 @@ class WhatsAppMessage(models.Model):
 
     Inbound rows are claimed by wamid with ``INSERT ... ON CONFLICT DO NOTHING`` before anything
     else happens, so a message Meta delivers twice (or that two workers see at once) has one effect.
-    Outbound rows are a send queue drained by a cron, one conversation in order.
+    Outbound rows are a send queue: a job per conversation sends them in order.
     """
 
     _name = "whatsapp.message"
@@ -55,16 +62,7 @@ class WhatsAppMessage(models.Model):
     _order = "id desc"
     _rec_name = "wamid"
 
-    STATES = [
-        ("received", "Received"),
-        ("outgoing", "Queued"),
-        ("accepted", "Accepted by WhatsApp"),
-        ("sent", "Sent"),
-        ("delivered", "Delivered"),
-        ("read", "Read"),
-        ("played", "Played"),
-        ("failed", "Failed"),
-    ]
+    STATES = MESSAGE_STATES
 
     account_id = fields.Many2one("whatsapp.account", required=True, index=True, ondelete="cascade")
     # Stored for Odoo's multi-company record rule (security/whatsapp_crm_rules.xml).
@@ -127,7 +125,8 @@ class WhatsAppMessage(models.Model):
                                   help="From the message rates (see Monitoring > Message Rates).")
     cost_currency_id = fields.Many2one("res.currency", compute="_compute_estimated_cost", store=True)
 
-    _wamid_unique = models.UniqueIndex("(wamid) WHERE wamid IS NOT NULL")
+    # Per account: a POST signed with one account's secret cannot pre-empt another account's messages.
+    _wamid_unique = models.UniqueIndex("(account_id, wamid) WHERE wamid IS NOT NULL")
     _outgoing_index = models.Index("(channel_id, id) WHERE state = 'outgoing'")
 
     # ------------------------------------------------------------
@@ -140,7 +139,7 @@ class WhatsAppMessage(models.Model):
             category = message.error_category
             explanation = TEMPLATE_ERROR_EXPLANATIONS.get(message.error_code) or FAILURE_EXPLANATIONS.get(
                 category, FAILURE_EXPLANATIONS["unknown"])
-            reason = str(explanation) if message.state == "failed" else False
+            reason = str(explanation) if message.state in ("failed", "uncertain") else False
             if reason and category in DETAILED_FAILURES and message.error_message:
                 reason = f"{reason}: {message.error_message}"
             message.failure_reason = reason
@@ -187,7 +186,7 @@ class WhatsAppMessage(models.Model):
             INSERT INTO whatsapp_message (account_id, company_id, wamid, direction, state, message_type,
                                          create_uid, write_uid, create_date, write_date)
             VALUES (%s, %s, %s, 'in', 'received', %s, %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
-            ON CONFLICT (wamid) WHERE wamid IS NOT NULL DO NOTHING
+            ON CONFLICT (account_id, wamid) WHERE wamid IS NOT NULL DO NOTHING
             RETURNING id
         """, [account.id, account.company_id.id, wamid, values.get("message_type"), self.env.uid, self.env.uid])
         row = self.env.cr.fetchone()
@@ -232,7 +231,7 @@ class WhatsAppMessage(models.Model):
             return message
         if event.is_change:
             original = self.search([("wamid", "=", event.target_wamid), ("direction", "=", "in"),
-                                    ("partner_id", "=", partner.id)], limit=1)
+                                    ("partner_id", "=", partner.id), ("account_id", "=", account.id)], limit=1)
             if original.mail_message_id:
                 original._whatsapp_refresh_body()
             else:
@@ -241,7 +240,8 @@ class WhatsAppMessage(models.Model):
             return message
         if number_change:
             partner._whatsapp_change_number(number_change)
-        parent = self.search([("wamid", "=", event.context_wamid)], limit=1) if event.context_wamid else self
+        parent = self.search([("wamid", "=", event.context_wamid), ("account_id", "=", account.id)], limit=1) \
+            if event.context_wamid else self
         # sudo: discuss.channel - WhatsApp's notices are written by the system, as every notice of a
         # conversation is (_whatsapp_post_notice); never sent to the customer (only comments are)
         poster = channel.sudo() if notice else channel
@@ -251,6 +251,11 @@ class WhatsAppMessage(models.Model):
             message_type="notification" if notice else "comment",
             subtype_xmlid="mail.mt_note" if notice else "mail.mt_comment",
             parent_id=parent.mail_message_id.id or False,
+            # Nobody answers a WhatsApp message by e-mail: no reply-to address nor alias domain to look up
+            # (a third of message_post's own queries).
+            reply_to=False,
+            record_alias_domain_id=False,
+            record_company_id=account.company_id.id,
         )
         message.mail_message_id = mail_message
         if event.media:
@@ -261,7 +266,8 @@ class WhatsAppMessage(models.Model):
 
     def _apply_reaction(self, partner, reaction):
         """A customer has one reaction per message: a new emoji replaces it, an empty one removes it."""
-        target = self.search([("wamid", "=", reaction.get("message_id"))], limit=1).mail_message_id
+        target = self.search([("wamid", "=", reaction.get("message_id")),
+                              ("account_id", "=", self.account_id.id)], limit=1).mail_message_id
         if not target:
             _logger.info("WhatsApp reaction to an unknown message %s ignored", reaction.get("message_id"))
             return
@@ -386,7 +392,7 @@ class WhatsAppMessage(models.Model):
 
     @api.model
     def _enqueue_outbound(self, channel, mail_message):
-        """Queue what an attendant wrote in a WhatsApp conversation; the send cron does the rest."""
+        """Queue what an attendant wrote in a WhatsApp conversation; a send job does the rest."""
         window_values = self._prepare_outbound_window(channel)
         parent = self.search([("mail_message_id", "=", mail_message.parent_id.id)], limit=1) \
             if mail_message.parent_id else self
@@ -407,62 +413,106 @@ class WhatsAppMessage(models.Model):
              "reply_to_wamid": (parent.wamid or False) if index == 0 else False}
             for index, part in enumerate(parts)
         ])
-        self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger()
+        self._enqueue_send(channel)
         return messages
 
     @api.model
-    def _cron_send_outgoing(self):
-        cron = self.env["ir.cron"]
-        # Typing indicators older than Meta's 25 s display are pointless: skip them.
-        self.env["discuss.channel"]._whatsapp_send_typing_indicators(fields.Datetime.now() - timedelta(seconds=25))
-        cron._commit_progress()
-        while True:
-            messages = self._claim_due_outgoing(SEND_BATCH_SIZE)
-            if not messages:
-                return
-            for message in messages:
-                message._send()
-                # Commit after each send: a later rollback must never make us send it twice.
-                if cron._commit_progress(1) <= 0:
-                    return
+    def _enqueue_send(self, channel, eta=None):
+        """A job that sends the conversation's queued messages.
+
+        One per call, on purpose (no identity key): a job already waiting could start before this
+        transaction commits and miss its message. Jobs of one conversation take turns (a lock); a
+        job finding nothing to send ends at once.
+        """
+        return delay(self, channel=JOB_CHANNEL_SEND, eta=eta,
+                     description=f"WhatsApp: send the queued messages of conversation {channel.id}",
+                     max_retries=0)._job_send_conversation(channel.id)
 
     @api.model
-    def _claim_due_outgoing(self, limit):
-        # A conversation's messages leave in order: one waiting for a retry holds back its successors.
-        self.flush_model(["state", "next_attempt_at", "channel_id"])
-        self.env.cr.execute("""
-            SELECT m.id FROM whatsapp_message m
-             WHERE m.state = 'outgoing' AND m.next_attempt_at <= %s
-               AND NOT EXISTS (SELECT 1 FROM whatsapp_message e
-                                WHERE e.state = 'outgoing' AND e.channel_id = m.channel_id AND e.id < m.id)
-             ORDER BY m.id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-        """, [fields.Datetime.now(), limit])
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+    def _job_send_conversation(self, channel_id):
+        """Send the conversation's queued messages, oldest first, committing after each send.
+
+        A rate limit or a transient failure postpones the job (``RetryableJobError``): the message
+        keeps its place and holds back its successors. Whatever happens, a message is never sent
+        twice: each send's outcome is committed before the next step, and a send whose answer was
+        lost is left uncertain for a human to decide.
+        """
+        cr = self.env.cr
+        # A session lock, held across the commits below: the next job of this conversation
+        # starts its transaction only after this one is done, so it sees every send recorded.
+        cr.execute("SELECT pg_advisory_lock(hashtext(%s))", [SEND_LOCK % channel_id])
+        try:
+            commit_step(self.env)
+            while message := self._next_outgoing(channel_id):
+                wait = (message.next_attempt_at - fields.Datetime.now()).total_seconds() \
+                    if message.next_attempt_at else 0
+                if wait > 0:
+                    raise RetryableJobError(f"message {message.id} waits {wait:.0f} s for its retry",
+                                            seconds=max(int(wait), 1))
+                message._send()
+                commit_step(self.env)
+        finally:
+            cr.execute("SELECT pg_advisory_unlock(hashtext(%s))", [SEND_LOCK % channel_id])
+
+    @api.model
+    def _next_outgoing(self, channel_id):
+        return self.search([("channel_id", "=", channel_id), ("state", "=", "outgoing")], order="id", limit=1)
 
     def _send(self):
         """One attempt to hand the message to Meta."""
         self.ensure_one()
         try:
-            # Building a file's payload uploads it: an upload failure is handled like a send failure.
+            # Building a file's payload uploads it (a template's header file too). An upload sent
+            # nothing to the customer: even one whose answer was lost is simply retried.
             payload = self._build_outbound_payload()
-            if isinstance(payload, str):  # a reason we cannot send at all
-                self._set_failed(None, payload, self.env._("Not sent"))
-                return
-            response = self.account_id._graph_client().send_message(payload)
         except MediaRejected as error:
             self._set_failed(None, error.reason, str(error))
             return
         except GraphError as error:
+            error.outcome_unknown = False
             self._handle_send_error(error)
             return
-        wamid, wa_id = parse_send_response(response)
+        if isinstance(payload, str):  # a reason we cannot send at all
+            self._set_failed(None, payload, self.env._("Not sent"))
+            return
+        # Meta echoes this in every status of the message: a send whose answer is lost can still
+        # be recognised when its statuses arrive (whatsapp.message.status._receive).
+        payload["biz_opaque_callback_data"] = self._callback_data()
+        try:
+            wamid, wa_id = parse_send_response(self.account_id._graph_client().send_message(payload))
+        except GraphError as error:
+            self._handle_send_error(error)
+            return
         self.write({"state": "accepted", "wamid": wamid, "send_attempts": self.send_attempts + 1})
         if wa_id and self.partner_id:
             self.partner_id._whatsapp_set_canonical_wa_id(wa_id)
         self.env["whatsapp.message.status"]._apply_pending(self)
         self._notify_state()
+
+    def _callback_data(self):
+        return f"{CALLBACK_DATA_PREFIX}{self.id}"
+
+    @api.model
+    def _from_callback_data(self, account, callback_data):
+        """The outbound message a status's ``biz_opaque_callback_data`` names, on that account."""
+        if not isinstance(callback_data, str) or not callback_data.startswith(CALLBACK_DATA_PREFIX):
+            return self
+        message_id = callback_data[len(CALLBACK_DATA_PREFIX):]
+        if not message_id.isascii() or not message_id.isdigit():
+            return self
+        return self.search([("id", "=", int(message_id)), ("account_id", "=", account.id),
+                            ("direction", "=", "out")], limit=1)
+
+    @api.model
+    def _enqueue_typing(self):
+        """Show the customers whose attendant is typing a "typing…" indicator (one job for all)."""
+        delay(self, channel=JOB_CHANNEL_SEND, identity_key="whatsapp_crm.typing",
+              description="WhatsApp: typing indicators")._job_send_typing()
+
+    @api.model
+    def _job_send_typing(self):
+        # Typing indicators older than Meta's 25 s display are pointless: skip them.
+        self.env["discuss.channel"]._whatsapp_send_typing_indicators(fields.Datetime.now() - timedelta(seconds=25))
 
     def _mark_read(self, typing_indicator=False):
         """Blue ticks on the customer's phone (and "typing…"). Best effort: never retried."""
@@ -494,18 +544,63 @@ class WhatsAppMessage(models.Model):
         attempts = self.send_attempts + 1
         if error.category == "auth":
             self.account_id._mark_auth_error(error)
+        if error.outcome_unknown:
+            # The request left and no answer came back: Meta may have delivered it. Sending again
+            # could make the customer read it twice: an attendant decides (action_whatsapp_resend),
+            # and the statuses of the first attempt, if they come, settle it.
+            _logger.warning("WhatsApp send %s: outcome unknown (%s), left for a human", self.id, error.message)
+            self.write({"state": "uncertain", "send_attempts": attempts, "next_attempt_at": False,
+                        "error_category": "uncertain", "error_message": (error.message or "")[:500]})
+            self._notify_state()
+            return
         if error.retryable and attempts < MAX_SEND_ATTEMPTS:
-            delay = meta_errors.next_retry_delay(attempts, seed=self.id)
-            _logger.info("WhatsApp send %s: %s (code %s), retry in %ss", self.id, error.category, error.code, delay)
+            retry_in = meta_errors.next_retry_delay(attempts, seed=self.id)
+            _logger.info("WhatsApp send %s: %s (code %s), retry in %ss", self.id, error.category, error.code,
+                         retry_in)
             self.write({
                 "send_attempts": attempts,
-                "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
+                "next_attempt_at": fields.Datetime.now() + timedelta(seconds=retry_in),
             })
-            self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger(self.next_attempt_at)
             return
         self.write({"send_attempts": attempts})
         # Meta's detail says what is wrong (e.g. which file type it refused); its message is generic.
         self._set_failed(error.code, error.category, error.details or error.message)
+
+    # ------------------------------------------------------------
+    # UNCERTAIN SENDS
+    # ------------------------------------------------------------
+
+    @api.model
+    def whatsapp_resend(self, mail_message_id):
+        """"Reenviar": the attendant saw "delivery uncertain" and decided to send it again.
+
+        Called from the thread (with a confirmation): the caller must be an attendant who can read
+        the message. The customer may receive it twice; that is the decision being made.
+        """
+        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
+            raise UserError(self.env._("Only WhatsApp attendants can resend messages."))
+        mail_message = self.env["mail.message"].browse(int(mail_message_id)).exists()
+        if not mail_message:
+            raise UserError(self.env._("This message no longer exists."))
+        mail_message.check_access("read")
+        # sudo: whatsapp.message - attendants read the send queue; the requeue is this action's own write
+        messages_sudo = self.sudo().search([("mail_message_id", "=", mail_message.id), ("direction", "=", "out"),
+                                            ("state", "=", "uncertain")])
+        if not messages_sudo:
+            raise UserError(self.env._("This message is not waiting for a decision any more."))
+        messages_sudo.write({"state": "outgoing", "next_attempt_at": fields.Datetime.now(),
+                             "error_category": False, "error_message": False})
+        messages_sudo._notify_state()
+        for channel in messages_sudo.channel_id:
+            self._enqueue_send(channel)
+        return True
+
+    def _reconcile_uncertain(self, wamid):
+        """A status of a send whose answer was lost arrived (found by its callback data): the
+        message did reach Meta, and this is its wamid. Its state follows from the statuses."""
+        self.ensure_one()
+        _logger.info("WhatsApp message %s: its uncertain send reached WhatsApp (%s)", self.id, wamid)
+        self.write({"state": "accepted", "wamid": wamid, "error_category": False, "error_message": False})
 
     def _set_failed(self, code, category, meta_message, at=None):
         self.write({

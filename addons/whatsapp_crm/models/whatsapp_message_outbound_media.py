@@ -271,6 +271,6 @@ class WhatsAppMessage(models.Model):
                      self.id, media.meta_media_id)
         self.env["whatsapp.media"].search([("meta_media_id", "=", media.meta_media_id)]).write(
             {"expires_at": fields.Datetime.now()})
+        # Due now: the send job running this part picks it up again at once.
         self.write({"next_attempt_at": fields.Datetime.now()})
-        self.env.ref("whatsapp_crm.ir_cron_whatsapp_message_send")._trigger()
         return True

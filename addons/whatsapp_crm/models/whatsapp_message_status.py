@@ -38,7 +38,8 @@ class WhatsAppMessageStatus(models.Model):
     message_id = fields.Many2one("whatsapp.message", index="btree_not_null", ondelete="cascade", readonly=True)
     payload = fields.Json(readonly=True, groups=ADMIN_AND_PROCESSING)
 
-    _wamid_status_unique = models.UniqueIndex("(wamid, status)")
+    # Per account: a POST signed with one account's secret cannot pre-empt another account's statuses.
+    _wamid_status_unique = models.UniqueIndex("(account_id, wamid, status)")
     _pending_index = models.Index("(wamid) WHERE message_id IS NULL")
 
     @api.model
@@ -54,7 +55,7 @@ class WhatsAppMessageStatus(models.Model):
             INSERT INTO whatsapp_message_status (account_id, company_id, wamid, status, create_uid, write_uid,
                                                  create_date, write_date)
             VALUES (%s, %s, %s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
-            ON CONFLICT (wamid, status) DO NOTHING
+            ON CONFLICT (account_id, wamid, status) DO NOTHING
             RETURNING id
         """, [account.id, account.company_id.id, event.wamid, status_value, self.env.uid, self.env.uid])
         row = self.env.cr.fetchone()
@@ -62,8 +63,16 @@ class WhatsAppMessageStatus(models.Model):
             return self  # this (wamid, status) was already applied
         status = self.browse(row[0])
         status.write({"meta_timestamp": event.timestamp, "payload": event.raw})
-        message = self.env["whatsapp.message"].search(
-            [("wamid", "=", event.wamid), ("direction", "=", "out")], limit=1)
+        messages = self.env["whatsapp.message"]
+        message = messages.search(
+            [("wamid", "=", event.wamid), ("direction", "=", "out"), ("account_id", "=", account.id)], limit=1)
+        if not message:
+            # A send whose answer was lost (state "uncertain"): Meta echoes our callback data.
+            message = messages._from_callback_data(account, event.biz_opaque_callback_data)
+            if message.state == "uncertain" and not message.wamid:
+                message._reconcile_uncertain(event.wamid)
+            else:
+                message = messages
         if message:
             status._apply_to(message)
         return status
@@ -83,7 +92,8 @@ class WhatsAppMessageStatus(models.Model):
     @api.model
     def _apply_pending(self, message):
         """Statuses that arrived before ``message`` had its wamid."""
-        pending = self.search([("wamid", "=", message.wamid), ("message_id", "=", False)])
+        pending = self.search([("wamid", "=", message.wamid), ("message_id", "=", False),
+                               ("account_id", "=", message.account_id.id)])
         pending._apply_to(message)
 
     @api.autovacuum

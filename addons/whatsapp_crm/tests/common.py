@@ -1,11 +1,13 @@
 """Test helpers: an account wired to a real Meta sandbox on 127.0.0.1, signed webhooks,
-users of each role, and shortcuts to run the crons' work inside the test transaction."""
+users of each role, and shortcuts to run the jobs' work inside the test transaction."""
 import json
 from urllib.parse import urlsplit
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import _super_send
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.whatsapp_crm.tools.webhook_signature import compute_signature
 
 from meta_sandbox import Sandbox
@@ -90,26 +92,48 @@ class WhatsAppCase(LoopbackRequestsMixin, HttpCase):
         return self.sandbox.customer(wa_id, name, **kwargs)
 
     # ------------------------------------------------------------
-    # Crons' work, without their commits
+    # The jobs' work, without their commits
     # ------------------------------------------------------------
 
     def process_inbox(self):
-        """What the inbox cron does, as the processing user, in the test transaction."""
+        """What the drain jobs do, as the processing user, in the test transaction: split every
+        stored POST, then process every ready item, each customer's in order. Returns the items
+        (``whatsapp.inbox.event``) that were waiting or were just split, in order (sudo)."""
         inbox = self.env["whatsapp.inbox"].with_user(self.processing_user)
-        events = inbox._claim_due_events(1000)
-        events._process()
-        return events.sudo()
+        items = self.env["whatsapp.inbox.event"].with_user(self.processing_user)
+        waiting = items.sudo().search([("state", "=", "pending")])
+        last_id = items.sudo().search([], order="id desc", limit=1).id or 0
+        while inbox._split_received():
+            pass
+        worked = waiting | items.sudo().search([("id", ">", last_id)])
+        while items._process_due():
+            pass
+        worked.invalidate_recordset()
+        return worked.sorted("id")
+
+    def run_item_retries(self, items):
+        """What the retry job of each item in ``items`` does when it runs (as the processing user)."""
+        for item in items.with_user(self.processing_user):
+            try:
+                item._job_retry()
+            except RetryableJobError:
+                pass
+        items.invalidate_recordset()
 
     def send_outgoing(self):
-        """What the send cron does: batches until nothing is due (a conversation's next message
-        becomes due once the previous one has left)."""
-        sent = self.env["whatsapp.message"]
+        """What the send jobs do: each conversation's due messages, in order. Returns the messages
+        that were due (sudo)."""
         queue = self.env["whatsapp.message"].with_user(self.processing_user)
-        while batch := queue._claim_due_outgoing(1000) - sent:
-            for message in batch:
-                message._send()
-            sent |= batch
-        return sent.sudo()
+        now = fields.Datetime.now()
+        due = queue.sudo().search([("state", "=", "outgoing"), ("direction", "=", "out")]).filtered(
+            lambda message: not message.next_attempt_at or message.next_attempt_at <= now)
+        for channel in due.channel_id:
+            try:
+                queue._job_send_conversation(channel.id)
+            except RetryableJobError:
+                pass  # a message waits for its retry: the job is postponed
+        due.invalidate_recordset()
+        return due
 
     # ------------------------------------------------------------
     # Lookups and asserts

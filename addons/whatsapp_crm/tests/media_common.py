@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 from odoo import fields
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.whatsapp_crm.tools.media_storage import get_storage
 
 from meta_sandbox import graph_server
@@ -32,17 +33,20 @@ def png_bomb(width=30000, height=30000):
 
 
 class MediaCase(WhatsAppCase):
-    """A WhatsAppCase that also runs the media download cron's work (without its commits)."""
+    """A WhatsAppCase that also runs the media download jobs' work (without their commits)."""
 
     def process_media(self):
-        """Every due download, once, as the processing user; returns the media worked on."""
-        queue = self.env["whatsapp.media"].with_user(self.processing_user)
-        done = queue.browse()
-        while batch := queue._claim_due(100) - done:
-            for media in batch:
-                media._download()
-            done |= batch
-        return done.sudo()
+        """Every due download, once, as its job would; returns the media worked on."""
+        now = fields.Datetime.now()
+        due = self.env["whatsapp.media"].sudo().search([("state", "=", "pending")]).filtered(
+            lambda media: not media.next_attempt_at or media.next_attempt_at <= now)
+        for media in due.with_user(self.processing_user):
+            try:
+                media._job_download()
+            except RetryableJobError:
+                pass  # tried again later: the job is postponed
+        due.invalidate_recordset()
+        return due
 
     def receive(self, delivery):
         """Process the webhook of a customer's ``delivery``, then its media; return the media."""

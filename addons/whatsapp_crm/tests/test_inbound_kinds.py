@@ -81,7 +81,7 @@ class TestInboundKinds(WhatsAppCase):
         customer.text("oi, só eu")
         delivery = customer.text("oi, grupo", group_id="Y2FwaV9ncm91cDoxNzA1NTU1MDEzOTo=")
         events = self.process_inbox()
-        group_event = events.filtered(lambda e: "oi, grupo" in e.raw_body)
+        group_event = events.filtered(lambda e: "oi, grupo" in e.inbox_id.raw_body)
         self.assertEqual(group_event.state, "quarantined")
         self.assertIn("group", group_event.error)
         self.assertFalse(self.whatsapp_message(delivery.wamid))

@@ -1,9 +1,13 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.whatsapp_crm.tools.graph_api import GraphError, WhatsAppGraphClient
 
 from .common import WhatsAppCase
 
@@ -163,6 +167,63 @@ class TestOutbound(WhatsAppCase):
             self.send_outgoing()
         self.assertEqual([sent.payload["text"]["body"] for sent in self.sandbox.state.sent],
                          ["primeira", "segunda"])
+
+    def test_every_send_carries_its_callback_data(self):
+        message = self.reply()
+        self.send_outgoing()
+        self.assertEqual(self.sandbox.state.sent[-1].payload["biz_opaque_callback_data"], f"whatsapp_crm:{message.id}")
+
+    # ------------------------------------------------------------
+    # A send whose outcome is unknown is never repeated without a human (issue 10, point 13)
+    # ------------------------------------------------------------
+
+    def lose_the_answer(self):
+        """The request reaches Meta (the sandbox accepts and records it), the answer never comes back."""
+        original = WhatsAppGraphClient._request
+
+        def request(client, method, path, **kwargs):
+            original(client, method, path, **kwargs)
+            raise GraphError(message="Meta did not answer in time", category="transient", retryable=True,
+                             outcome_unknown=True)
+        return patch.object(WhatsAppGraphClient, "_request", request)
+
+    def test_a_send_whose_answer_was_lost_is_uncertain_and_not_retried(self):
+        message = self.reply()
+        with self.lose_the_answer():
+            self.send_outgoing()
+        self.assertEqual(len(self.sandbox.state.sent), 1, "Meta has it")
+        self.assertEqual((message.state, message.wamid), ("uncertain", False))
+        status = message.mail_message_id._whatsapp_status_for_store()
+        self.assertEqual((status["tick"], status["tick_title"]), ("uncertain", "Delivery uncertain"))
+        self.assertIn("may or may not have reached", status["failure_reason"])
+        with freeze_time(fields.Datetime.now() + timedelta(days=1)):
+            self.assertFalse(self.send_outgoing(), "nothing is due: never sent again automatically")
+        self.assertEqual(len(self.sandbox.state.sent), 1)
+
+    def test_an_uncertain_send_is_settled_by_its_statuses(self):
+        message = self.reply()
+        with self.lose_the_answer():
+            self.send_outgoing()
+        wamid = self.sandbox.state.sent[-1].wamid
+        self.sandbox.emit_statuses(wamid, ["sent", "delivered"])
+        self.process_inbox()
+        self.assertEqual((message.state, message.wamid), ("delivered", wamid))
+        self.assertFalse(message.mail_message_id._whatsapp_status_for_store()["failure_reason"])
+
+    def test_the_attendant_resends_knowingly(self):
+        message = self.reply()
+        with self.lose_the_answer():
+            self.send_outgoing()
+        with self.assertRaises(UserError):
+            self.env["whatsapp.message"].with_user(self.employee).whatsapp_resend(message.mail_message_id.id)
+        self.env["whatsapp.message"].with_user(self.attendant).whatsapp_resend(message.mail_message_id.id)
+        self.assertEqual(message.state, "outgoing")
+        self.send_outgoing()
+        self.assertEqual(message.state, "accepted")
+        self.assertEqual([sent.payload["text"]["body"] for sent in self.sandbox.state.sent],
+                         ["A bilheteria abre às 10h."] * 2, "sent twice: the attendant's decision")
+        with self.assertRaises(UserError):
+            self.env["whatsapp.message"].with_user(self.attendant).whatsapp_resend(message.mail_message_id.id)
 
     def test_attachments_are_sent_with_the_text_as_caption(self):
         attachment = self.env["ir.attachment"].with_user(self.attendant).create(

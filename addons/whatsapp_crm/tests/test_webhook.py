@@ -28,7 +28,8 @@ class TestWebhook(WhatsAppCase):
         delivery = self.customer().text("Olá, bom dia!")
         self.assertEqual(delivery.status_code, 200)
         event = self.env["whatsapp.inbox"].sudo().search([], limit=1)
-        self.assertEqual(event.state, "pending")
+        self.assertEqual(event.state, "received")
+        self.assertEqual(event.account_ids, self.account, "bound to the account whose secret signed it")
         self.assertEqual(json.loads(event.raw_body), delivery.payload, "the raw payload is kept as received")
         self.assertFalse(self.whatsapp_message(delivery.wamid), "nothing is processed inside the request")
 
@@ -73,28 +74,15 @@ class TestWebhook(WhatsAppCase):
         self.assertGreater(len(raw), 2_900_000)
         self.assertEqual(self.post_webhook(raw).status_code, 200)
 
-    def test_a_customer_always_lands_in_the_same_processing_job(self):
-        inbox = self.env["whatsapp.inbox"]
-        partitions = {}
-        for wa_id in ("5511987654321", "5511912345678", "5521998887777", "5531977776666", "5541966665555"):
-            customer = self.customer(wa_id)
-            first = inbox._partition_of(json.dumps(customer.text("um", send=False).payload).encode())
-            second = inbox._partition_of(json.dumps(customer.location(send=False).payload).encode())
-            self.assertEqual(first, second, "one customer's events are handled by one job, in order")
-            partitions[wa_id] = first
-        self.assertEqual(set(partitions.values()), {0, 1}, "customers are spread over both jobs")
-        status_only = b'{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"statuses":[]}}]}]}'
-        self.assertEqual(inbox._partition_of(status_only), 0)
-        self.customer("5511912345678").text("olá")
-        event = self.env["whatsapp.inbox"].sudo().search([], limit=1)
-        self.assertEqual(event.partition, partitions["5511912345678"], "stored with its partition")
-
-    def test_signed_non_json_is_kept_and_ignored(self):
+    def test_signed_non_json_is_kept_and_not_retried(self):
         response = self.post_webhook(b"this is not json \xff")
         self.assertEqual(response.status_code, 200)
-        event = self.process_inbox()
-        self.assertEqual(event.state, "ignored")
-        self.assertIn("Not a WhatsApp event", event.error)
+        self.assertFalse(self.process_inbox(), "no item")
+        inbox = self.env["whatsapp.inbox"].sudo().search([], limit=1)
+        self.assertEqual(inbox.state, "failed")
+        self.assertIn("Not a WhatsApp event", inbox.error)
+        self.process_inbox()
+        self.assertEqual(inbox.state, "failed", "an unreadable body is never retried")
 
     def test_only_the_webhook_routes_skip_csrf(self):
         without_csrf = set()
@@ -106,3 +94,15 @@ class TestWebhook(WhatsAppCase):
                 if routing and routing.get("csrf") is False:
                     without_csrf.update(routing["routes"])
         self.assertEqual(without_csrf, {"/whatsapp/webhook"})
+
+    def test_one_drain_job_waits_however_many_posts_arrive(self):
+        """After each POST's commit the inbox makes sure a drain job is pending: one, not one per POST."""
+        inbox = self.env["whatsapp.inbox"]
+        for _post in range(3):
+            inbox._wake_drain()
+        jobs = self.env["queue.job"].sudo().search([("identity_key", "=", "whatsapp_crm.inbox.drain"),
+                                                    ("state", "=", "pending")])
+        self.assertEqual(len(jobs), 1)
+        self.assertEqual((jobs.state, jobs.channel, jobs.user_id), ("pending", "root.whatsapp.inbox",
+                                                                    self.processing_user),
+                         "a pending job on the inbox channel, run as the processing user")

@@ -17,6 +17,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError
 
+from ..const import GRAPH_API_VERSION as DEFAULT_API_VERSION
+from ..const import GRAPH_BASE_URL as DEFAULT_BASE_URL
+from ..const import MAX_TEXT_LENGTH
 from .meta_errors import (
     CATEGORY_AUTH,
     CATEGORY_PARAMETER,
@@ -24,7 +27,6 @@ from .meta_errors import (
     CATEGORY_RATE_LIMIT,
     CATEGORY_TRANSIENT,
     CATEGORY_UNKNOWN,
-    MetaError,
     MetaErrorCodes,
     as_error_code,
     classify,
@@ -32,8 +34,6 @@ from .meta_errors import (
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://graph.facebook.com"
-DEFAULT_API_VERSION = "v23.0"
 # (connect, read) seconds: connecting to Meta is fast or broken; a send may take a while to answer.
 DEFAULT_TIMEOUT = (5, 20)
 # Meta serves media downloads from this host; the bearer token must never travel anywhere else.
@@ -48,7 +48,6 @@ TEMPLATE_FIELDS = (
 )
 # A WABA holds at most a few thousand templates (≤ 100 per page): more pages means a paging loop.
 MAX_TEMPLATE_PAGES = 100
-MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 
 _API_VERSION_RE = re.compile(r"v\d{1,3}\.\d{1,3}")
@@ -90,11 +89,6 @@ class GraphError(Exception):
 
     def __str__(self):
         return f"{self.message} (code={self.code}, http={self.http_status}, category={self.category})"
-
-    def as_meta_error(self):
-        """The same shape as a webhook ``errors[]`` item, to store both kinds alike."""
-        return MetaError(code=self.code, title=self.error_type or "", message=self.message,
-                         details=self.details)
 
 
 # ------------------------------------------------------------
@@ -148,12 +142,6 @@ class WhatsAppGraphClient:
     def close(self):
         if self._own_session:
             self._session.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
 
     # === CHOKEPOINT === #
 
@@ -514,8 +502,10 @@ def parse_send_response(resp):
     first_message = messages[0] if isinstance(messages, list) and messages else None
     wamid = first_message.get("id") if isinstance(first_message, dict) else None
     if not isinstance(wamid, str) or not wamid:
+        # Meta answered 2xx: the message may well have left. Not knowing its id, it cannot be tracked
+        # by wamid; it must not be sent again blindly either.
         raise GraphError(message="Send answered without a message id", category=CATEGORY_UNKNOWN,
-                         retryable=False)
+                         retryable=False, outcome_unknown=True)
     contacts = resp.get("contacts")
     first_contact = contacts[0] if isinstance(contacts, list) and contacts else None
     wa_id = first_contact.get("wa_id") if isinstance(first_contact, dict) else None

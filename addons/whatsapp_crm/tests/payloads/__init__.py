@@ -7,7 +7,7 @@ ours. Fixtures whose source is ``{"issue": …}`` are ours, not third-party.
 
 :func:`check_replay` states the outcome through the tables only (inbox, messages, partners), so it
 holds whatever engine processed the POSTs (the test transaction, crons, a job queue, several
-workers): every inbox row done, or failed / quarantined with a reason; every inbound wamid once;
+workers): every inbox row (its items) done, or failed / quarantined with a reason; every inbound wamid once;
 no person split over two partners.
 """
 import copy
@@ -102,12 +102,19 @@ def check_replay(case, query, payloads, phone_number_id, rounds=1, canonical=Non
         a check on the job engine ("one customer, one worker at a time") can start from it
     """
     canonical = canonical or (lambda wa_id: wa_id)
-    # 1. Every inbox row done, or failed / quarantined with a reason, as each fixture expects.
+    # 1. Every inbox row done, or failed / quarantined with a reason, as each fixture expects: the POST's
+    #    outcome is its own when it could not be read, else the worst of its items' (failed, quarantined, done).
     for payload in payloads:
-        rows = query("SELECT state, error FROM whatsapp_inbox WHERE raw_body = %s",
+        rows = query("""SELECT i.state, i.error, array_remove(array_agg(e.state), NULL),
+                               string_agg(e.error, '; ')
+                          FROM whatsapp_inbox i LEFT JOIN whatsapp_inbox_event e ON e.inbox_id = i.id
+                         WHERE i.raw_body = %s GROUP BY i.id""",
                      [payload.encoded(phone_number_id).decode()])
         case.assertEqual(len(rows), rounds, f"{payload.name}: one inbox row per POST")
-        for state, error in rows:
+        for post_state, post_error, item_states, item_errors in rows:
+            state = post_state if post_state != "done" else next(
+                (worst for worst in ("failed", "retry", "pending", "quarantined") if worst in item_states), "done")
+            error = post_error or item_errors
             case.assertEqual(state, payload.expected_state, f"{payload.name}: {error}")
             if state in REASONED_STATES:
                 case.assertTrue(error, f"{payload.name}: {state} without a reason")

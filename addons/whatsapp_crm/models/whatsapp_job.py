@@ -1,0 +1,39 @@
+"""The one background-work mechanism of the addon: OCA queue_job jobs (README.md, "Background jobs").
+
+Every queue — webhook items, sends, media downloads, and whatever comes next (push, template sync,
+LGPD exports) — is a job method ``_job_<verb>`` on the model it works for, declared once in
+``data/queue_job_data.xml`` (its channel, retry pattern, whether it may commit), and enqueued
+through :func:`delay`. queue_job provides the rest, once for all of them: the runner that wakes a
+worker as soon as the job is committed (PostgreSQL NOTIFY), channel capacities instead of a fixed
+number of workers, retries with backoff (raise ``RetryableJobError``), failed jobs as dead letters
+with their traceback, the admins' views (Settings > Technical > Queue > Jobs: requeue, cancel),
+jobs requeued when the Odoo instance running them dies, and test helpers (``trap_jobs``).
+"""
+
+from odoo.modules import module as odoo_module
+
+PROCESSING_USER = "whatsapp_crm.user_whatsapp_processing"
+
+
+def delay(records, *, channel, description, **options):
+    """``records.with_delay(...)`` as the WhatsApp processing user: a job runs as the user who
+    enqueued it, and an attendant's click or the public webhook must not lend it their rights.
+
+    ``options``: queue_job's ``eta`` (seconds or datetime), ``identity_key`` (skip when a job with
+    the same key waits), ``max_retries`` (0: unlimited, the job decides when to stop), ``priority``.
+    Returns what ``with_delay`` returns (the Job, or the waiting job's record).
+    """
+    processing_user = records.env.ref(PROCESSING_USER)
+    # A clean context: the enqueuer's context (lang, active_test, …) is stored with the job.
+    return records.with_user(processing_user).with_context({}).with_delay(
+        channel=channel, description=description, **options)
+
+
+def commit_step(env):
+    """Commit what a long job did so far (its job function has ``allow_commit``), so that it
+    becomes visible and survives whatever happens next. Inside a test the transaction is the
+    test's: only flushed."""
+    if odoo_module.current_test:
+        env.flush_all()
+        return
+    env.cr.commit()
