@@ -1,5 +1,3 @@
-from werkzeug.exceptions import NotFound
-
 from odoo import http
 from odoo.http import request
 
@@ -13,10 +11,12 @@ class WhatsAppLgpdExportController(http.Controller):
     def whatsapp_lgpd_export(self, request_id, token):
         # sudo: whatsapp.lgpd.request - the signed link is the authorisation, checked (and logged) next
         lgpd_request = request.env["whatsapp.lgpd.request"].sudo().browse(request_id).exists()
-        attachment = lgpd_request._lgpd_export_for_token(token) if lgpd_request else None
-        if not attachment:
-            raise NotFound()
-        response = request.env["ir.binary"]._get_stream_from(attachment).get_response(as_attachment=True)
+        if not lgpd_request or not lgpd_request._lgpd_export_for_token(token):
+            # Returned, not raised: the refusal is logged (a raised error would roll the log back).
+            return request.make_response("Not Found", [("Cache-Control", "no-store")], status=404)
+        stream = request.env["ir.binary"]._get_stream_from(lgpd_request, "export_file",
+                                                           filename_field="export_filename")
+        response = stream.get_response(as_attachment=True)
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

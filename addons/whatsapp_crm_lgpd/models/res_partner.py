@@ -132,7 +132,8 @@ class ResPartner(models.Model):
             "res_model": "whatsapp.lgpd.anonymize.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_partner_id": self.id},
+            "context": {"default_partner_id": self.id,
+                        "default_request_id": self.env.context.get("default_request_id")},
         }
 
     def action_whatsapp_lgpd_request_export(self):
@@ -347,12 +348,10 @@ class ResPartner(models.Model):
     def _lgpd_erase(self, subject, limit):
         partner = subject.partner
         subject.remember_identifiers()
-        # sudo (subject env): who follows what, planned activities and presence say nothing once the
-        # person is gone
+        # sudo (subject env): what the person followed and activities planned about them go with them
         self.env["mail.followers"].sudo().search([("partner_id", "=", partner.id)]).unlink()
         self.env["mail.activity"].sudo().search([
             ("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]).unlink()
-        self.env["mail.presence"].sudo().search([("partner_id", "=", partner.id)]).unlink()
         values = {"name": subject.placeholder, "active": False}
         for name, field in partner._fields.items():
             if name in KEPT_FIELDS or name in values or not field.store or field.company_dependent:

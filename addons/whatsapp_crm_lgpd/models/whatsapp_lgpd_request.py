@@ -1,5 +1,8 @@
+import base64
 import logging
+import secrets
 import tempfile
+from functools import partial
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -100,9 +103,18 @@ class WhatsAppLgpdRequest(models.Model):
     job_next_attempt_at = fields.Datetime(readonly=True)
     job_data = fields.Json(readonly=True, groups="base.group_system",
                            help="The erasure's plan and where it stands.")
-    export_attachment_id = fields.Many2one("ir.attachment", "Export File", readonly=True, ondelete="set null")
+    # A binary field restricted to the DPO: its attachment is readable by nobody else, whatever their
+    # access to the request (managers read the requests they file).
+    export_file = fields.Binary("Export", attachment=True, readonly=True, copy=False,
+                                groups="whatsapp_crm_lgpd.group_whatsapp_dpo,base.group_system")
+    export_filename = fields.Char(readonly=True)
+    # Random per export and part of the signed link: rebuilding the export invalidates older links.
+    export_nonce = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    export_attachment_id = fields.Many2one("ir.attachment", "Export File", readonly=True, ondelete="set null",
+                                           groups="whatsapp_crm_lgpd.group_whatsapp_dpo,base.group_system")
     export_expires_at = fields.Datetime("Link Expires", readonly=True)
     export_url = fields.Char("Download Link", compute="_compute_export_url",
+                             groups="whatsapp_crm_lgpd.group_whatsapp_dpo,base.group_system",
                              help="Signed link to the ZIP; it works until it expires, for whoever has it.")
     export_download_count = fields.Integer("Downloads", readonly=True)
 
@@ -134,12 +146,12 @@ class WhatsAppLgpdRequest(models.Model):
         for request in self:
             request.job_kind = "erasure" if request.request_type in ERASURE_TYPES else "export"
 
-    @api.depends("export_attachment_id", "export_expires_at")
+    @api.depends("export_filename", "export_expires_at")
     def _compute_export_url(self):
         base_url = self.get_base_url() if self else ""
         now = fields.Datetime.now()
         for request in self:
-            if request.export_attachment_id and request.export_expires_at and request.export_expires_at > now:
+            if request.export_filename and request.export_expires_at and request.export_expires_at > now:
                 request.export_url = f"{base_url}{EXPORT_ROUTE}/{request.id}/{request._lgpd_export_token()}"
             else:
                 request.export_url = False
@@ -324,28 +336,27 @@ class WhatsAppLgpdRequest(models.Model):
         """Build the ZIP of everything held about the contact; one unit (it is rebuilt if interrupted)."""
         self.ensure_one()
         subject = LgpdSubject(self.env, self.partner_id, self)
+        expires_at = fields.Datetime.now() + timedelta(hours=self._lgpd_export_link_hours())
         with tempfile.TemporaryFile() as buffer:
-            archive = ExportArchive(buffer)
-            archive.set_section("request", {"reference": self.name, "type": self.request_type,
-                                            "received_on": self.received_on, "generated_at": fields.Datetime.now()})
-            for name in self.env["whatsapp.lgpd.concern"]._lgpd_concerns():
-                self.env[name].with_env(subject.env)._lgpd_export(subject, archive)
-            expires_at = fields.Datetime.now() + timedelta(hours=self._lgpd_export_link_hours())
-            archive.add_text(README_FILE, self._lgpd_export_readme(subject, archive, expires_at))
-            archive.close()
+            with ExportArchive(buffer) as archive:
+                archive.set_section("request", {"reference": self.name, "type": self.request_type,
+                                                "received_on": self.received_on,
+                                                "generated_at": fields.Datetime.now()})
+                for name in self.env["whatsapp.lgpd.concern"]._lgpd_concerns():
+                    self.env[name].with_env(subject.env)._lgpd_export(subject, archive)
+                archive.add_text(README_FILE, self._lgpd_export_readme(subject, archive, expires_at))
+                archive.close()
             buffer.seek(0)
             raw = buffer.read()
-        previous = self.export_attachment_id
-        # sudo: ir.attachment - the ZIP belongs to the request (DPO-only); nobody else may read it
-        attachment = self.env["ir.attachment"].sudo().create({
-            "name": f"{self.name.replace('/', '-')}-dados.zip",
-            "raw": raw,
-            "mimetype": "application/zip",
-            "res_model": self._name,
-            "res_id": self.id,
-        })
-        # sudo: whatsapp.lgpd.request - job fields are written by the job only
-        self.sudo().write({
+        previous = self.sudo().export_attachment_id
+        previous_fname = previous.store_fname
+        # sudo: whatsapp.lgpd.request - the export is a DPO-only binary field, written by the job
+        request_sudo = self.sudo()
+        request_sudo.write({"export_file": base64.b64encode(raw), "export_nonce": secrets.token_hex(16),
+                            "export_filename": f"{self.name.replace('/', '-')}-dados.zip"})
+        attachment = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", self._name), ("res_field", "=", "export_file"), ("res_id", "=", self.id)], limit=1)
+        request_sudo.write({
             "export_attachment_id": attachment.id,
             "export_expires_at": expires_at,
             "job_state": "done",
@@ -353,8 +364,8 @@ class WhatsAppLgpdRequest(models.Model):
             "job_error": False,
             "job_step": False,
         })
-        # sudo: ir.attachment - a rebuilt export replaces the previous file
-        previous.sudo().unlink()
+        if previous_fname and previous_fname != attachment.store_fname:
+            self.env.cr.postcommit.add(partial(self.env["ir.attachment"]._lgpd_purge_files, [previous_fname]))
         sections = archive.sections
         self.env["whatsapp.lgpd.audit"]._log("export_built", request=self, details=(
             f"{len(sections.get('messages', []))} messages, {len(sections.get('files', []))} files, "
@@ -401,35 +412,38 @@ class WhatsAppLgpdRequest(models.Model):
     def _lgpd_export_token(self):
         self.ensure_one()
         expiry = int(self.export_expires_at.timestamp()) if self.export_expires_at else 0
-        # The attachment id is part of what is signed: a rebuilt export invalidates older links.
-        return limited_field_access_token(self, f"export:{self.export_attachment_id.id}", hex(expiry),
+        # sudo: whatsapp.lgpd.request - the nonce is technical (admin-only field)
+        return limited_field_access_token(self, f"export:{self.sudo().export_nonce}", hex(expiry),
                                           scope=EXPORT_TOKEN_SCOPE)
 
     def _lgpd_export_for_token(self, token):
-        """The export attachment if ``token`` is this request's valid, unexpired link; logged either way."""
+        """Whether ``token`` is this request's valid, unexpired link (the caller then serves
+        ``export_file``); logged either way."""
         self.ensure_one()
-        attachment = self.export_attachment_id
-        valid = bool(attachment) and bool(token) and verify_limited_field_access_token(
-            self, f"export:{attachment.id}", token, scope=EXPORT_TOKEN_SCOPE)
+        # sudo: whatsapp.lgpd.request - the signed link is the authorisation being checked
+        request_sudo = self.sudo()
+        valid = bool(request_sudo.export_filename and request_sudo.export_nonce and token) and \
+            verify_limited_field_access_token(self, f"export:{request_sudo.export_nonce}", token,
+                                              scope=EXPORT_TOKEN_SCOPE)
         if valid and self.export_expires_at and self.export_expires_at > fields.Datetime.now():
             # sudo: whatsapp.lgpd.request - the public link counts its downloads
             self.sudo().export_download_count += 1
             self.env["whatsapp.lgpd.audit"]._log("export_downloaded", request=self)
-            return attachment
+            return True
         self.env["whatsapp.lgpd.audit"]._log("export_link_refused", request=self)
-        return self.env["ir.attachment"]
+        return False
 
     @api.model
     def _cron_gc_expired_exports(self):
-        """Delete export files whose link expired (the scheduled job of Art. 16's "eliminação")."""
-        expired = self.search([("export_attachment_id", "!=", False),
-                               ("export_expires_at", "<=", fields.Datetime.now())])
+        """Delete export files whose link expired; their filestore files go once that is committed."""
+        expired = self.search([("export_expires_at", "<=", fields.Datetime.now()), ("export_filename", "!=", False)])
+        # sudo: ir.attachment - the export files are DPO-only binary fields
+        fnames = expired.sudo().export_attachment_id.mapped("store_fname")
         for request in expired:
-            attachment = request.export_attachment_id
-            store_fnames = [attachment.store_fname] if attachment.store_fname else []
-            attachment.unlink()
-            self.env["ir.attachment"]._lgpd_purge_files(store_fnames)
             self.env["whatsapp.lgpd.audit"]._log("export_deleted", request=request)
+        expired.sudo().write({"export_file": False, "export_filename": False, "export_attachment_id": False,
+                              "export_nonce": False})
+        self.env.cr.postcommit.add(partial(self.env["ir.attachment"]._lgpd_purge_files, fnames))
 
     # ------------------------------------------------------------
     # JOBS: erasure

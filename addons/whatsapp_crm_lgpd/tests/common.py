@@ -14,10 +14,10 @@ from odoo.addons.whatsapp_crm_lgpd.tools.identifiers import phone_text_forms
 
 from meta_sandbox import samples
 
-CUSTOMER_WA_ID = "5511987654321"
+CUSTOMER_WA_ID = "5511963852741"
 CUSTOMER_NAME = "Joana Brandão Teixeira"
 # Meta still reports some Brazilian numbers without the 9th digit: the same person.
-CUSTOMER_OLD_WA_ID = "551187654321"
+CUSTOMER_OLD_WA_ID = "551163852741"
 TEXTS = [
     "Olá, meu CPF é 123.456.789-09 e quero trocar meu ingresso",
     "Moro na Rua das Acácias, 742, apartamento 31",
@@ -98,6 +98,7 @@ class LgpdCase(MediaCase):
         request = self.env["whatsapp.lgpd.request"].browse(action["res_id"])
         if run:
             self.run_lgpd_jobs()
+            self.assertIn(request.job_state, ("done", "running", "failed"), request.job_error)
         return request
 
     def open_export(self, request):

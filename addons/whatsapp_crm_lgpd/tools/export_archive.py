@@ -56,6 +56,13 @@ class ExportArchive:
     def add_text(self, name, text):
         self._zip.writestr(name, text.encode("utf-8"))
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is not None:
+            self._zip.close()  # an interrupted export: the buffer is thrown away anyway
+
     def close(self):
         document = json.dumps(self.sections, ensure_ascii=False, indent=1, default=_json_default)
         self._zip.writestr(DATA_FILE, document.encode("utf-8"))

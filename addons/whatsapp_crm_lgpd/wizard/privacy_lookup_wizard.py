@@ -22,7 +22,7 @@ class PrivacyLookupWizard(models.TransientModel):
 
     name = fields.Char(required=False)
     email = fields.Char(required=False)
-    phone = fields.Char("Phone or WhatsApp ID", help="Any format: +55 11 98765-4321, 5511987654321, 11987654321…")
+    phone = fields.Char("Phone or WhatsApp ID", help="Any format: +55 11 91234-5678, 5511912345678, 11912345678…")
 
     def action_lookup(self):
         self.ensure_one()
