@@ -31,7 +31,9 @@ class PrivacyLookupWizard(models.TransientModel):
         if self.email:
             if not self.name:
                 raise UserError(self.env._("Give the person's name with their e-mail address."))
-            super().action_lookup()
+            # sudo: privacy.lookup.wizard - Odoo's e-mail search reads ir.model (administrators only);
+            # the DPO sees what it finds, as an administrator would
+            super(PrivacyLookupWizard, self.sudo()).action_lookup()
         else:
             self.line_ids = [Command.clear()]
         if self.phone:
@@ -43,7 +45,9 @@ class PrivacyLookupWizard(models.TransientModel):
 
     def _whatsapp_partners_by_phone(self):
         """Contacts whose number or WhatsApp id is this one (any format, Brazil's 9th digit or not)."""
-        variants = sorted(phone_digit_variants(self.phone))
+        # A national number ("11 96385-2741") is read in the company's country.
+        e164 = self.env["res.partner"]._phone_format(number=self.phone, country=self.env.company.country_id)
+        variants = sorted(phone_digit_variants(self.phone) | phone_digit_variants(e164 or ""))
         user_id = (self.phone or "").strip()
         self.env["res.partner"].flush_model(["phone", "whatsapp_wa_id", "whatsapp_user_id"])
         self.env.cr.execute("""
