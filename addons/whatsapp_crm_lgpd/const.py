@@ -56,6 +56,6 @@ EXPORT_TOKEN_SCOPE = "whatsapp_crm_lgpd.export"
 EXPORT_ROUTE = "/whatsapp_lgpd/export"
 
 # Rows an erasure step handles before it commits (and the request shows progress).
-ERASE_BATCH = 2000
+ERASE_BATCH = 5000
 # Attempts of a failing job before it stops and waits for the DPO (a storage outage can last).
 MAX_JOB_ATTEMPTS = 12

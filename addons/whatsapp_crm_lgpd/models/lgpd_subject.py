@@ -55,7 +55,8 @@ class LgpdSubject:
         those Meta used in payloads (``from``, ``recipient_id``)."""
         partner = self.partner
         numbers = {partner.phone, partner.phone_sanitized, partner.whatsapp_wa_id}
-        message_ids = self.whatsapp_messages.ids
+        # Once the identity step has run, what it remembered includes the payloads' numbers.
+        message_ids = [] if self._remembered("phones") else self.whatsapp_messages.ids
         if message_ids:
             self.env.cr.execute("""
                 SELECT DISTINCT payload->>'from' FROM whatsapp_message

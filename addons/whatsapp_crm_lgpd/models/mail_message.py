@@ -1,7 +1,8 @@
 from markupsafe import Markup
 
 from odoo import api, models
-from odoo.tools import html2plaintext
+
+from ..tools.export_archive import html_to_text
 
 
 class MailMessage(models.Model):
@@ -58,7 +59,7 @@ class MailMessage(models.Model):
             "author": who(author_id),
             "type": message_type,
             "subject": subject_line or None,
-            "text": html2plaintext(body) if body else "",
+            "text": html_to_text(body),
             "html": body or "",
             "reply_to_message_id": parent_id,
             "attachment_ids": sorted(attachments.get(message_id, [])),
@@ -90,13 +91,17 @@ class MailMessage(models.Model):
         batch = [row[0] for row in cr.fetchall()]
         if not batch:
             return 0
+        cr.execute("SELECT DISTINCT link_preview_id FROM mail_message_link_preview WHERE message_id = ANY(%s)", [batch])
+        previews = [row[0] for row in cr.fetchall()]
         for table, column in self._LGPD_RELATED:
             cr.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [batch])  # noqa: S608 - constant names
-        # Link previews nobody references any more (a URL the person sent).
-        cr.execute("""
-            DELETE FROM mail_link_preview p
-             WHERE NOT EXISTS (SELECT 1 FROM mail_message_link_preview l WHERE l.link_preview_id = p.id)
-        """)
+        if previews:
+            # Link previews of a URL the person sent, unless another message shows the same link.
+            cr.execute("""
+                DELETE FROM mail_link_preview p
+                 WHERE id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM mail_message_link_preview l
+                                                     WHERE l.link_preview_id = p.id)
+            """, [previews])
         cr.execute("""
             UPDATE mail_message
                SET body = %s, subject = NULL, email_from = NULL, reply_to = NULL, incoming_email_to = NULL,

@@ -266,16 +266,21 @@ class WhatsAppLgpdRequest(models.Model):
 
     def _lgpd_schedule(self, at=None):
         """Wake the job runner (now, or at ``at``). Today an ir.cron + ``_trigger``; a job engine
-        (queue_job's ``with_delay(eta=at)._lgpd_run_unit()``) replaces this method's body."""
+        (queue_job's ``with_delay(eta=at)._lgpd_run_unit()``) replaces this method's body.
+
+        Within the runner's own loop, the next unit runs without being woken."""
+        if at is None and self.env.context.get("whatsapp_lgpd_runner"):
+            return
         self.env.ref(JOBS_CRON)._trigger(at)
 
     @api.model
     def _cron_lgpd_jobs(self):
         """Run due units (one per claimed request, committed each), until none is due."""
         cron = self.env["ir.cron"]
-        while request := self._lgpd_claim_due():
+        runner = self.with_context(whatsapp_lgpd_runner=True)
+        while request := runner._lgpd_claim_due():
             request._lgpd_run_unit()
-            if cron._commit_progress(1, remaining=self._lgpd_count_due()) <= 0:
+            if cron._commit_progress(1, remaining=runner._lgpd_count_due()) <= 0:
                 return
 
     @api.model

@@ -86,30 +86,40 @@ class WhatsAppMessage(models.Model):
 
     @api.model
     def _lgpd_export(self, subject, archive):
-        messages = subject.whatsapp_messages.sorted("id")
-        reasons = dict(messages._fields["state"]._description_selection(self.env))
-        rows = [{
-            "id": message.id,
-            "conversation_id": message.channel_id.id or None,
-            "message_id": message.mail_message_id.id or None,
-            "direction": message.direction,
-            "type": message.message_type,
-            "state": message.state,
-            "state_label": reasons.get(message.state),
-            "whatsapp_message_id": message.wamid or None,
-            "reply_to": message.reply_to_wamid or None,
-            "sent_by_customer_at": message.meta_timestamp or None,
-            "sent_at": message.sent_at or None,
-            "delivered_at": message.delivered_at or None,
-            "read_at": message.read_at or None,
-            "failed_at": message.failed_at or None,
-            "error_code": message.error_code or None,
-            "failure_reason": message.failure_reason or None,
-            "pricing": message.pricing or None,
-            "payload": message.payload or None,
-        } for message in messages]
-        archive.add_rows("whatsapp_messages", rows)
-        archive.add_rows("templates_sent", [row for row in rows if row["type"] == "template"])
+        # SQL: reading 10,000 rows through the ORM (JSON fields are deep-copied) took seconds.
+        self.flush_model()
+        self.env.cr.execute("""
+            SELECT id, channel_id, mail_message_id, direction, message_type, state, wamid, reply_to_wamid,
+                   meta_timestamp, sent_at, delivered_at, read_at, failed_at, error_code, pricing, payload
+              FROM whatsapp_message WHERE id = ANY(%s) ORDER BY id
+        """, [subject.whatsapp_messages.ids])
+        rows = self.env.cr.fetchall()
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        reasons = {message.id: message.failure_reason
+                   for message in self.browse(row[0] for row in rows if row[5] == "failed")}
+        exported = [{
+            "id": message_id,
+            "conversation_id": channel_id,
+            "message_id": mail_message_id,
+            "direction": direction,
+            "type": message_type,
+            "state": state,
+            "state_label": labels.get(state),
+            "whatsapp_message_id": wamid,
+            "reply_to": reply_to,
+            "sent_by_customer_at": meta_timestamp,
+            "sent_at": sent_at,
+            "delivered_at": delivered_at,
+            "read_at": read_at,
+            "failed_at": failed_at,
+            "error_code": error_code or None,
+            "failure_reason": reasons.get(message_id),
+            "pricing": pricing,
+            "payload": payload,
+        } for (message_id, channel_id, mail_message_id, direction, message_type, state, wamid, reply_to,
+               meta_timestamp, sent_at, delivered_at, read_at, failed_at, error_code, pricing, payload) in rows]
+        archive.add_rows("whatsapp_messages", exported)
+        archive.add_rows("templates_sent", [row for row in exported if row["type"] == "template"])
 
     @api.model
     def _lgpd_erase(self, subject, limit):

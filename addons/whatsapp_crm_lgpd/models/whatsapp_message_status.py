@@ -11,14 +11,14 @@ class WhatsAppMessageStatus(models.Model):
 
     @api.model
     def _lgpd_export(self, subject, archive):
-        statuses = self.search([("message_id", "in", subject.whatsapp_messages.ids)], order="id")
+        self.flush_model()
+        self.env.cr.execute("""
+            SELECT message_id, wamid, status, meta_timestamp, payload FROM whatsapp_message_status
+             WHERE message_id = ANY(%s) ORDER BY id
+        """, [subject.whatsapp_messages.ids])
         archive.add_rows("statuses", [{
-            "message_id": status.message_id.id,
-            "whatsapp_message_id": status.wamid,
-            "status": status.status,
-            "at": status.meta_timestamp or None,
-            "payload": status.payload or None,
-        } for status in statuses])
+            "message_id": message_id, "whatsapp_message_id": wamid, "status": status, "at": at, "payload": payload,
+        } for message_id, wamid, status, at, payload in self.env.cr.fetchall()])
 
     @api.model
     def _lgpd_erase(self, subject, limit):
