@@ -50,7 +50,7 @@ class ResPartner(models.Model):
     whatsapp_lgpd_hold_until = fields.Date("Legal Hold Until", copy=False, help="Empty: until lifted by the DPO.")
     whatsapp_lgpd_hold_active = fields.Boolean("Under Legal Hold", compute="_compute_whatsapp_lgpd_hold_active")
     whatsapp_lgpd_request_ids = fields.One2many("whatsapp.lgpd.request", "partner_id", "Data Subject Requests")
-    whatsapp_lgpd_request_count = fields.Integer(compute="_compute_whatsapp_lgpd_request_count")
+    whatsapp_lgpd_request_count = fields.Integer("LGPD Requests", compute="_compute_whatsapp_lgpd_request_count")
 
     # ------------------------------------------------------------
     # COMPUTE

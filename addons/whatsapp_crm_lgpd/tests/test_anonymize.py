@@ -174,6 +174,18 @@ class TestAnonymize(AnonymizeAssertions, LgpdCase):
         badge = partner._whatsapp_consent_badge()
         self.assertEqual(badge["status"], "anonymized")
 
+    def test_every_screen_says_dados_removidos_in_portuguese(self):
+        self.env["res.lang"]._activate_lang("pt_BR")
+        self.env["ir.module.module"]._load_module_terms(["whatsapp_crm_lgpd"], ["pt_BR"])
+        self.env.company.partner_id.lang = "pt_BR"
+        data = self.build_conversation()
+        self.anonymize_as_dpo(data["partner"])
+        self.assertEqual(data["partner"].name, "[Dados removidos]")
+        self.assertEqual(data["channel"].name, "[Dados removidos]")
+        self.assertEqual(set(data["channel"].message_ids.filtered(lambda m: m.message_type == "comment").mapped("body")),
+                         {"<p>[Dados removidos]</p>"})
+        self.assertEqual(data["partner"].with_context(lang="pt_BR")._whatsapp_consent_badge()["text"], "Anonimizado")
+
     def test_the_same_number_writing_again_is_a_new_contact(self):
         data = self.build_conversation()
         old_partner, old_channel = data["partner"], data["channel"]
