@@ -42,7 +42,7 @@ sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 import harness  # noqa: E402
 from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
 from harness import DATA_DIR, CpuMeter, Stack, http_get, wait_until  # noqa: E402
-from s3_server import S3Server  # noqa: E402
+from s3_server import ACCESS_KEY, SECRET_KEY, S3Server  # noqa: E402
 
 from bench import summary  # noqa: E402
 
@@ -118,16 +118,17 @@ def create_contact(stack, messages, media_count, s3_share, s3):
     """, {"wa_id": wa_id, "name": NAME, "channel": channel_id})
     # Media: attachments of the conversation created by Odoo (filestore bytes), or S3 objects with stubs.
     rpc = AdminXmlRpc(stack.server)
-    inbound = [row[0] for row in probe.rows("""SELECT id FROM whatsapp_message WHERE channel_id = %s
-                                                AND direction = 'in' ORDER BY id LIMIT %s""", [channel_id, media_count])]
+    inbound = [row[0] for row in probe.rows("""
+        SELECT id FROM whatsapp_message WHERE channel_id = %s AND direction = 'in' ORDER BY id LIMIT %s
+    """, [channel_id, media_count])]
     in_s3 = int(round(media_count * s3_share)) if s3 else 0
     contents = [b"\xff\xd8\xff\xe0" + secrets.token_bytes(50_000) for _ in inbound]
     storage = None
     if in_s3:
         import boto3
         from botocore.config import Config
-        storage = boto3.client("s3", endpoint_url=s3.endpoint_url, aws_access_key_id="S3RVER",
-                               aws_secret_access_key="S3RVER", region_name="us-east-1",
+        storage = boto3.client("s3", endpoint_url=s3.endpoint_url, aws_access_key_id=ACCESS_KEY,
+                               aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
                                config=Config(s3={"addressing_style": "path"}))
         for key, value in s3.config_parameters().items():
             rpc("ir.config_parameter", "set_param", key, value)
@@ -162,9 +163,11 @@ def create_contact(stack, messages, media_count, s3_share, s3):
         "mail_messages": probe.scalar("SELECT count(*) FROM mail_message WHERE model = 'discuss.channel' "
                                       "AND res_id = %s", [channel_id]),
         # What the export must hold: the conversation's messages, the contact's chatter, anything they wrote.
-        "subject_messages": probe.scalar("""SELECT count(*) FROM mail_message WHERE (model = 'discuss.channel' AND
-                                            res_id = %(channel)s) OR (model = 'res.partner' AND res_id = %(partner)s)
-                                            OR author_id = %(partner)s""", {"channel": channel_id, "partner": partner_id}),
+        "subject_messages": probe.scalar("""
+            SELECT count(*) FROM mail_message
+             WHERE (model = 'discuss.channel' AND res_id = %(channel)s)
+                OR (model = 'res.partner' AND res_id = %(partner)s) OR author_id = %(partner)s
+        """, {"channel": channel_id, "partner": partner_id}),
         "whatsapp_messages": probe.scalar("SELECT count(*) FROM whatsapp_message WHERE channel_id = %s", [channel_id]),
         "statuses": probe.scalar("SELECT count(*) FROM whatsapp_message_status s JOIN whatsapp_message w "
                                  "ON w.id = s.message_id WHERE w.channel_id = %s", [channel_id]),
@@ -181,8 +184,8 @@ class DatabaseCpu:
 
     def _ticks(self):
         ticks = {}
-        for (pid,) in self.probe.rows("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid != pg_backend_pid()",
-                                      [self.db]):
+        for (pid,) in self.probe.rows(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid != pg_backend_pid()", [self.db]):
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
@@ -248,9 +251,9 @@ def bench(stack, s3, messages, media_count, s3_share):
     paths = [DATA_DIR / "filestore" / stack.db / fname for (fname,) in probe.rows(
         "SELECT store_fname FROM ir_attachment WHERE id = ANY(%s) AND store_fname IS NOT NULL",
         [data["attachment_ids"]])]
-    s3_keys = [key for (key,) in probe.rows("SELECT storage_key FROM whatsapp_media m JOIN whatsapp_message w "
-                                            "ON w.id = m.message_id WHERE w.channel_id = %s AND storage_key IS NOT NULL",
-                                            [data["channel_id"]])]
+    s3_keys = [key for (key,) in probe.rows("""
+        SELECT storage_key FROM whatsapp_media m JOIN whatsapp_message w ON w.id = m.message_id
+         WHERE w.channel_id = %s AND storage_key IS NOT NULL""", [data["channel_id"]])]
     meter, database = CpuMeter(stack.server).start(), DatabaseCpu(probe, stack.db).start()
     started = time.monotonic()
     wizard = rpc("whatsapp.lgpd.anonymize.wizard", "create",
@@ -311,8 +314,8 @@ def print_table(results):
         f"{b['cpu']['database_backends_cpu_seconds']} s (all PostgreSQL {b['cpu']['postgres_cpu_seconds']} s), "
         f"machine busy {b['cpu']['machine_busy_percent']:.0f}%",
         "",
-        f"machine: {results['machine']['cpus']} CPUs, load average before the run {results['machine']['loadavg_before']}"
-        f"; total {results['total_seconds']} s; results: {results['path']}",
+        f"machine: {results['machine']['cpus']} CPUs, load average before the run "
+        f"{results['machine']['loadavg_before']}; total {results['total_seconds']} s; results: {results['path']}",
     ]
     print("\n".join(lines))
 

@@ -47,12 +47,11 @@ REQUEST_TYPES = [
     ("anonymization", "Anonymisation (Art. 18, IV)"),
     ("deletion", "Deletion (Art. 18, VI)"),
 ]
-EXPORT_TYPES = ("access", "portability")
 ERASURE_TYPES = ("anonymization", "deletion")
 
 EXPORT_LINK_HOURS_PARAM = "whatsapp_crm_lgpd.export_link_hours"
 DEFAULT_EXPORT_LINK_HOURS = 72
-EXPORT_TOKEN_SCOPE = "whatsapp_crm_lgpd.export"
+EXPORT_TOKEN_SCOPE = "whatsapp_crm_lgpd.export"  # noqa: S105 - the HMAC scope name, not a secret
 EXPORT_ROUTE = "/whatsapp_lgpd/export"
 
 # Rows an erasure step handles before it commits (and the request shows progress).

@@ -42,8 +42,8 @@ class IrAttachment(models.Model):
         exported = subject.scratch.setdefault("exported_attachments", {})
         rows = [row for row in self._lgpd_attachment_rows(subject)
                 if not row[3] and row[2] in ("discuss.channel", "mail.message", "res.partner")]
-        self.env.cr.execute("SELECT attachment_id, message_id FROM message_attachment_rel WHERE attachment_id = ANY(%s)",
-                            [[row[0] for row in rows]])
+        self.env.cr.execute("SELECT attachment_id, message_id FROM message_attachment_rel "
+                            "WHERE attachment_id = ANY(%s)", [[row[0] for row in rows]])
         messages_of = {}
         for attachment_id, message_id in self.env.cr.fetchall():
             messages_of.setdefault(attachment_id, []).append(message_id)

@@ -61,7 +61,8 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         for partner in self:
             until = partner.whatsapp_lgpd_hold_until
-            partner.whatsapp_lgpd_hold_active = bool(partner.whatsapp_lgpd_hold_reason) and (not until or until >= today)
+            partner.whatsapp_lgpd_hold_active = bool(partner.whatsapp_lgpd_hold_reason) and (
+                not until or until >= today)
 
     def _compute_whatsapp_lgpd_request_count(self):
         # sudo: whatsapp.lgpd.request - a count on the contact form; the requests stay DPO-only
@@ -247,7 +248,8 @@ class ResPartner(models.Model):
         """Open conversations of these contacts show the new badge at once."""
         # sudo: discuss.channel - the conversations of the contacts whose consent changed
         channels = self.env["discuss.channel"].sudo().search([
-            ("channel_type", "=", "whatsapp"), ("whatsapp_partner_id", "in", self.ids), ("whatsapp_status", "=", "open")])
+            ("channel_type", "=", "whatsapp"), ("whatsapp_partner_id", "in", self.ids),
+            ("whatsapp_status", "=", "open")])
         for channel in channels:
             # sudo: res.partner - the badge of the customer of this conversation
             partner_sudo = channel.whatsapp_partner_id.sudo()

@@ -4,7 +4,8 @@ from odoo.addons.whatsapp_crm.tools.webhook_payload import OtherChange
 
 from ..tools.identifiers import like_patterns
 from ..tools.payload_scrub import scrub_webhook_body
-from ..tools.user_preferences import FIELD as USER_PREFERENCES, parse_user_preferences
+from ..tools.user_preferences import FIELD as USER_PREFERENCES
+from ..tools.user_preferences import parse_user_preferences
 
 
 class WhatsAppInbox(models.Model):

@@ -39,8 +39,8 @@ class WhatsAppLgpdAudit(models.Model):
     operator_id = fields.Many2one("res.users", "Operator", readonly=True, ondelete="set null")
     request_id = fields.Many2one("whatsapp.lgpd.request", "Request", readonly=True, index="btree_not_null",
                                  ondelete="set null")
-    partner_id = fields.Many2one("res.partner", "Contact", readonly=True, index="btree_not_null",
-                                 ondelete="set null", help="The contact record concerned (its data is not copied here).")
+    partner_id = fields.Many2one("res.partner", "Contact", readonly=True, index="btree_not_null", ondelete="set null",
+                                 help="The contact record concerned (its data is not copied here).")
     details = fields.Char(readonly=True, help="What happened, in counts and states: never personal data.")
 
     @api.model
@@ -56,9 +56,11 @@ class WhatsAppLgpdAudit(models.Model):
         })
 
     def write(self, vals):
-        raise AccessError(self.env._("The LGPD audit log cannot be changed."))
-
-    def unlink(self):
         if not self.env.su:
             raise AccessError(self.env._("The LGPD audit log cannot be changed."))
-        return super().unlink()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_by_the_system(self):
+        if not self.env.su:
+            raise AccessError(self.env._("The LGPD audit log cannot be changed."))

@@ -2,8 +2,8 @@ import base64
 import logging
 import secrets
 import tempfile
-from functools import partial
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlparse
 
 from odoo import api, fields, models
@@ -21,7 +21,6 @@ from ..const import (
     EXPORT_LINK_HOURS_PARAM,
     EXPORT_ROUTE,
     EXPORT_TOKEN_SCOPE,
-    EXPORT_TYPES,
     MAX_JOB_ATTEMPTS,
     REQUEST_TYPES,
 )

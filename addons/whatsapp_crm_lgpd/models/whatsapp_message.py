@@ -20,10 +20,11 @@ class WhatsAppMessage(models.Model):
     # ------------------------------------------------------------
 
     def _compute_failure_reason(self):
-        super()._compute_failure_reason()
+        res = super()._compute_failure_reason()
         for message in self.filtered(lambda m: m.state == "failed" and m.error_category == NO_CONSENT):
             message.failure_reason = self.env._(
                 "Not sent: the customer has not consented to marketing messages (LGPD).")
+        return res
 
     # ------------------------------------------------------------
     # CONSENT

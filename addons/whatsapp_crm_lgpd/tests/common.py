@@ -8,6 +8,7 @@ import re
 import zipfile
 
 from odoo.tests import new_test_user
+from odoo.tools import SQL
 
 from odoo.addons.whatsapp_crm.tests.media_common import MediaCase, S3MediaCase
 from odoo.addons.whatsapp_crm_lgpd.tools.identifiers import phone_text_forms
@@ -138,7 +139,8 @@ class LgpdCase(MediaCase):
         for table, column in cr.fetchall():
             if table in TABLE_SKIP:
                 continue
-            cr.execute(f'SELECT "{column}"::text FROM "{table}" WHERE "{column}" IS NOT NULL')  # noqa: S608
+            cr.execute(SQL("SELECT %s::text FROM %s WHERE %s IS NOT NULL",
+                           SQL.identifier(column), SQL.identifier(table), SQL.identifier(column)))
             for (value,) in cr.fetchall():
                 texts = [value]
                 # wamids carry the number base64-encoded
