@@ -128,13 +128,16 @@ def test_export_then_anonymisation_leaves_nothing(stack, s3):
         rpc(stack.server, "ir.config_parameter", "set_param", key, value)
     customer.image(data=files["photo"])
     customer.audio(data=files["voice"])
-    stack.sandbox.customer(old_wa_id, NAME).text(f"Pelo número antigo {tag}")
+    old = stack.sandbox.customer(old_wa_id, NAME).text(f"Pelo número antigo {tag}")
     other = stack.customer(unique_wa_id("other"), "Outra Cliente").text(f"{OTHER_TEXT_PREFIX} {tag}")
     wait_until(lambda: probe.scalar("SELECT count(*) FROM whatsapp_media WHERE state = 'stored'") == 4, 60,
                message="S3 media stored")
-    wait_until(lambda: probe.posted_for([first.wamid, other.wamid]) == 2, 60, message="messages in Discuss")
+    # Everything processed before the erasure starts: a message processed after it is a new contact's.
+    wait_until(lambda: probe.posted_for([first.wamid, old.wamid, other.wamid]) == 3, 60, message="messages in Discuss")
     partner_id, channel_id = probe.rows("""SELECT partner_id, channel_id FROM whatsapp_message WHERE wamid = %s""",
                                         [first.wamid])[0]
+    assert probe.scalar("SELECT partner_id FROM whatsapp_message WHERE wamid = %s", [old.wamid]) == partner_id, \
+        "the number without its 9th digit is the same person"
     assert probe.scalar("SELECT count(*) FROM whatsapp_media WHERE storage = 's3'") == 2
     # An attendant's reply, its statuses, the customer's reaction.
     stack.sandbox.auto_status_steps = [("sent", 0), ("delivered", 0), ("read", 0)]
