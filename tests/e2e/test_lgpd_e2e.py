@@ -118,7 +118,9 @@ def test_export_then_anonymisation_leaves_nothing(stack, s3):
     }
     customer = stack.customer(wa_id, NAME)
     first = customer.text(texts[0])
-    customer.text(texts[1])
+    second = customer.text(texts[1])
+    edited = f"Endereço corrigido: Alameda das Quaresmeiras, 12 ({tag})"
+    edit = customer.edit(second.wamid, edited)
     customer.image(data=files["image"], caption=caption)
     customer.document(data=files["document"], filename=filename)
     wait_until(lambda: probe.scalar("SELECT count(*) FROM whatsapp_media WHERE state = 'stored'") == 2, 60,
@@ -133,7 +135,8 @@ def test_export_then_anonymisation_leaves_nothing(stack, s3):
     wait_until(lambda: probe.scalar("SELECT count(*) FROM whatsapp_media WHERE state = 'stored'") == 4, 60,
                message="S3 media stored")
     # Everything processed before the erasure starts: a message processed after it is a new contact's.
-    wait_until(lambda: probe.posted_for([first.wamid, old.wamid, other.wamid]) == 3, 60, message="messages in Discuss")
+    wait_until(lambda: probe.posted_for([first.wamid, old.wamid, other.wamid]) == 3
+               and probe.messages_for([edit.wamid]) == 1, 60, message="messages in Discuss")
     partner_id, channel_id = probe.rows("""SELECT partner_id, channel_id FROM whatsapp_message WHERE wamid = %s""",
                                         [first.wamid])[0]
     assert probe.scalar("SELECT partner_id FROM whatsapp_message WHERE wamid = %s", [old.wamid]) == partner_id, \
@@ -165,7 +168,7 @@ def test_export_then_anonymisation_leaves_nothing(stack, s3):
     document = json.loads(archive.read("dados.json"))
     assert {row["storage"] for row in document["media"]} == {"filestore", "s3"}
     exported_text = json.dumps(document, ensure_ascii=False)
-    assert all(text in exported_text for text in [*texts, caption, reply])
+    assert all(text in exported_text for text in [*texts, edited, caption, reply])
 
     # Anonymisation, confirmed as the DPO does, run by the server's own job.
     wizard_id = rpc(stack.server, "whatsapp.lgpd.anonymize.wizard", "create",
@@ -175,7 +178,8 @@ def test_export_then_anonymisation_leaves_nothing(stack, s3):
                                     [erase["res_id"]]) == "done", 120, message="anonymisation finished")
     assert probe.scalar("SELECT whatsapp_lgpd_anonymized FROM res_partner WHERE id = %s", [partner_id])
 
-    needles = forbidden(wa_id, [*texts, caption, filename, reply, f"Pelo número antigo {tag}", tag + ".pdf"])
+    needles = forbidden(wa_id, [*texts, edited, caption, filename, reply, f"Pelo número antigo {tag}",
+                                tag + ".pdf"])
     # The whole database, as pg_dump writes it.
     dump = subprocess.run(  # noqa: S603 - PostgreSQL's own client, our arguments
         [pg_dump_path(), "-h", PG["host"], "-p", str(PG["port"]), "-U", PG["user"], "--no-owner", stack.db],

@@ -260,14 +260,9 @@ class ResPartner(models.Model):
     def _whatsapp_lgpd_find(self, wa_id, user_id):
         """The existing contact of a WhatsApp identity (never creates one: a preference update about
         someone we never talked to concerns nobody here)."""
-        # sudo: res.partner - lookups by key, as the inbound processing does
-        partners_sudo = self.sudo()
-        partner = partners_sudo.search([("whatsapp_user_id", "=", user_id)], limit=1) if user_id else partners_sudo
-        if not partner and wa_id:
-            e164 = self._whatsapp_e164(wa_id)
-            partner = partners_sudo.search([("whatsapp_wa_id", "=", e164[1:])], limit=1) or \
-                partners_sudo.search([("phone_sanitized", "=", e164)], limit=1)
-        return partner.sudo(False)
+        e164 = self._whatsapp_e164(wa_id) if wa_id else False
+        by_user, by_phone = self._whatsapp_find(e164 and e164[1:], e164, user_id)
+        return by_phone or by_user
 
     def _whatsapp_marketing_refusal_reason(self):
         """Why this contact may not receive a marketing template, in words for the attendant; False

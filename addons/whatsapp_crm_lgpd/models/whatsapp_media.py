@@ -65,6 +65,9 @@ class WhatsAppMedia(models.Model):
         """Purge the S3 objects (originals and thumbnails, all versions) batch by batch, then clear
         what names or fingerprints the file; kind, type, size and state stay for the statistics."""
         media = self._lgpd_media(subject)
+        # A file still on its way would come back after the erasure: it is never fetched now.
+        media.filtered(lambda m: m.state == "pending").write({
+            "state": "unavailable", "failure_reason": "expired", "next_attempt_at": False})
         in_s3 = media.filtered(lambda m: m.storage_key or m.thumbnail_key)
         if in_s3:
             batch = in_s3[:limit]

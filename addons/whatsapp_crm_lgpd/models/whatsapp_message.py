@@ -124,20 +124,22 @@ class WhatsAppMessage(models.Model):
 
     @api.model
     def _lgpd_erase(self, subject, limit):
-        """What identifies the person goes (Meta's payload, wamids — which embed the number — error
-        texts, Meta's conversation id); direction, type, states, times, error codes and pricing stay."""
+        """What identifies the person goes (Meta's payload — the customer's edits and deletions too —,
+        wamids, which embed the number, error texts, Meta's conversation id); direction, type, states,
+        times, error codes and pricing stay."""
         message_ids = subject.whatsapp_messages.ids
         if not message_ids:
             return 0
         self.flush_model()
         self.env.cr.execute("""
             UPDATE whatsapp_message
-               SET payload = NULL, wamid = NULL, reply_to_wamid = NULL, error_message = NULL,
+               SET payload = NULL, wamid = NULL, reply_to_wamid = NULL, target_wamid = NULL, error_message = NULL,
                    conversation_info = CASE WHEN jsonb_typeof(conversation_info) = 'object'
                                             THEN conversation_info - 'id' END
              WHERE id = ANY(%s)
-               AND (payload IS NOT NULL OR wamid IS NOT NULL OR reply_to_wamid IS NOT NULL
+               AND (payload IS NOT NULL OR wamid IS NOT NULL OR reply_to_wamid IS NOT NULL OR target_wamid IS NOT NULL
                     OR error_message IS NOT NULL OR conversation_info ? 'id')
         """, [message_ids])
-        self.invalidate_model(["payload", "wamid", "reply_to_wamid", "error_message", "conversation_info"])
+        self.invalidate_model(["payload", "wamid", "reply_to_wamid", "target_wamid", "error_message",
+                               "conversation_info"])
         return 0

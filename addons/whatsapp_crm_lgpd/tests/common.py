@@ -24,6 +24,10 @@ TEXTS = [
     "Moro na Rua das Acácias, 742, apartamento 31",
 ]
 CAPTION = "Foto do meu comprovante de pagamento"
+# The customer edits one message and deletes another (the originals live on in Meta's payloads).
+ORIGINAL = "Meu e-mail é joana.teixeira@exemplo.com.br"
+EDITED = "Meu e-mail correto é joana.bt@exemplo.com.br"
+REVOKED = "Esqueça o que escrevi sobre o meu cartão 4111"
 DOCUMENT_NAME = "comprovante-joana-teixeira.pdf"
 REPLY = "Joana, seu ingresso foi trocado para sábado às 20h"
 LOCATION_NAME = "Casa da Joana"
@@ -56,6 +60,10 @@ class LgpdCase(MediaCase):
         document = customer.document(data=DOCUMENT, filename=DOCUMENT_NAME)
         voice = customer.audio(data=VOICE)
         customer.location(name=LOCATION_NAME, address="Rua das Acácias, 742")
+        original = customer.text(ORIGINAL)
+        revoked = customer.text(REVOKED)
+        customer.edit(original.wamid, EDITED)
+        customer.revoke(revoked.wamid)
         self.process_inbox()
         self.process_media()
         channel = self.whatsapp_message(first.wamid).channel_id

@@ -18,8 +18,11 @@ from .common import (
     CUSTOMER_NAME,
     CUSTOMER_WA_ID,
     DOCUMENT_NAME,
+    EDITED,
     LOCATION_NAME,
+    ORIGINAL,
     REPLY,
+    REVOKED,
     TEXTS,
     LgpdCase,
     LgpdS3Case,
@@ -68,7 +71,7 @@ class AnonymizeAssertions:
 
     def assert_nothing_identifying(self, data, files_before, s3_before=None):
         texts = [*TEXTS, CAPTION, REPLY, DOCUMENT_NAME, LOCATION_NAME, "Mensagem pelo número antigo",
-                 "comprovante-joana"]
+                 "comprovante-joana", ORIGINAL, EDITED, REVOKED, "joana.teixeira@", "joana.bt@"]
         needles = self.forbidden_needles(texts=texts)
         found = self.scan_database(needles)
         self.assertFalse(found, f"personal data survived in the database: {found}")

@@ -1,6 +1,7 @@
 """Export (Art. 18 II and V): the ZIP holds everything the database holds about the contact —
 every message, every file byte for byte (filestore and S3) — behind a signed, expiring, logged link."""
 import hashlib
+import json
 import os
 from datetime import timedelta
 from unittest.mock import patch
@@ -9,7 +10,21 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import CAPTION, CUSTOMER_WA_ID, DOCUMENT, DOCUMENT_NAME, IMAGE, REPLY, TEXTS, VOICE, LgpdCase, LgpdS3Case
+from .common import (
+    CAPTION,
+    CUSTOMER_WA_ID,
+    DOCUMENT,
+    DOCUMENT_NAME,
+    EDITED,
+    IMAGE,
+    ORIGINAL,
+    REPLY,
+    REVOKED,
+    TEXTS,
+    VOICE,
+    LgpdCase,
+    LgpdS3Case,
+)
 
 
 class ExportAssertions:
@@ -31,8 +46,12 @@ class ExportAssertions:
             self.assertEqual(exported[message.id]["html"], str(message.body or ""), message.id)
             self.assertEqual(exported[message.id]["attachment_ids"], sorted(message.attachment_ids.ids))
         texts = " ".join(row["text"] for row in document["messages"])
-        for text in [*TEXTS, CAPTION, REPLY]:
+        for text in [*TEXTS, CAPTION, REPLY, EDITED]:
             self.assertIn(text, texts)
+        # What the customer wrote before editing or deleting it is theirs too: it is in Meta's payloads.
+        payloads = json.dumps([row["payload"] for row in document["whatsapp_messages"]], ensure_ascii=False)
+        for text in (ORIGINAL, REVOKED, EDITED):
+            self.assertIn(text, payloads)
         reply_row = exported[data["reply_mail"].id]
         self.assertEqual(reply_row["author"], "Ana Atendente")
         self.assertEqual(reply_row["reactions"], [{"emoji": "❤️", "by": "customer"}])
