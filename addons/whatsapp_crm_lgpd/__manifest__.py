@@ -8,6 +8,24 @@
     "maintainers": ["whatsapp-crm"],
     "license": "LGPL-3",
     "depends": ["whatsapp_crm", "privacy_lookup"],
-    "data": [],
+    "data": [
+        "security/whatsapp_crm_lgpd_groups.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        "views/res_partner_views.xml",
+        "views/whatsapp_lgpd_request_views.xml",
+        "views/wizard_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/whatsapp_crm_lgpd_menus.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "whatsapp_crm_lgpd/static/src/core/common/**/*",
+        ],
+        "web.assets_tests": [
+            "whatsapp_crm_lgpd/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -164,3 +164,15 @@ class Customer:
     def open_chat(self, **options):
         """Open the chat with the business for the first time (``request_welcome``)."""
         return self._send(webhooks.welcome_request_message, **options)
+
+    # ---- settings changed in WhatsApp -------------------------------------------------------------------
+
+    def marketing_preference(self, value, send=True):
+        """The customer stops (``"stop"``) or resumes (``"resume"``) marketing messages in WhatsApp's
+        settings; Meta notifies the business with a ``user_preferences`` webhook."""
+        payload = webhooks.user_preferences(self.sandbox.business, self.wa_id, value, name=self.name,
+                                            user_id=self.user_id, timestamp=self.sandbox.state.clock())
+        delivery = Delivery([], payload)
+        if send:
+            delivery.responses = [self.sandbox.post(payload)]
+        return delivery

@@ -407,6 +407,20 @@ def template_category_update(template_id, name, language, new_category, *, previ
     return value
 
 
+def user_preferences(business, wa_id, value, *, name=None, user_id=None, timestamp=None):
+    """A ``user_preferences`` change: the user stopped (``value="stop"``) or resumed (``"resume"``)
+    marketing messages in WhatsApp's settings. Meta sends it with the user's contact block."""
+    detail = {"stop": "User requested to stop marketing messages",
+              "resume": "User requested to resume marketing messages"}.get(value, "")
+    item = {"wa_id": wa_id, "detail": detail, "category": "marketing_messages", "value": value,
+            "timestamp": int(timestamp if timestamp is not None else time.time())}
+    if user_id:
+        item["user_id"] = user_id
+    value_block = {"messaging_product": "whatsapp", "metadata": business.metadata(),
+                   "contacts": [contact(wa_id, name, user_id=user_id)], "user_preferences": [item]}
+    return field_payload(business.waba_id, "user_preferences", value_block)
+
+
 def account_update(phone_number, event="VERIFIED_ACCOUNT", **extra):
     """Value of an ``account_update`` change (e.g. VERIFIED_ACCOUNT, DISABLED_UPDATE, ACCOUNT_VIOLATION)."""
     return {"phone_number": phone_number, "event": event, **extra}

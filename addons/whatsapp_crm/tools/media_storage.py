@@ -33,6 +33,8 @@ _logger = logging.getLogger(__name__)
 KEY_PREFIX = "whatsapp/"
 MAX_PRESIGN_TTL = 300
 INLINE_FAMILIES = ("image/", "audio/", "video/")
+# S3's DeleteObjects takes at most 1,000 keys per request.
+PURGE_BATCH = 1000
 # A storage outage must fail a media job quickly (it is retried), not hold a cron worker.
 CLIENT_CONFIG = {
     "connect_timeout": 5,
@@ -132,6 +134,36 @@ class S3Storage:
             self._client.delete_object(Bucket=self.bucket, Key=key)
         except (BotoCoreError, ClientError) as error:
             raise StorageError(_describe(error, "delete")) from None
+
+    def purge(self, keys):
+        """Delete ``keys`` for good (LGPD erasure): when the bucket keeps versions, every version and
+        delete marker of each key goes too. Missing keys are not an error; anything S3 refuses is.
+
+        A plain ``delete`` on a versioned bucket only adds a delete marker: the bytes stay readable
+        by version id. Exact keys only: the prefix listing may return longer keys, which are kept.
+        """
+        keys = list(dict.fromkeys(key for key in keys if key))
+        if not keys:
+            return
+        try:
+            versioning = self._client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+            if versioning in ("Enabled", "Suspended"):
+                objects = []
+                paginator = self._client.get_paginator("list_object_versions")
+                for key in keys:
+                    for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
+                        objects += [{"Key": key, "VersionId": item["VersionId"]}
+                                    for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+                                    if item.get("Key") == key]
+            else:
+                objects = [{"Key": key} for key in keys]
+            for start in range(0, len(objects), PURGE_BATCH):
+                answer = self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": objects[start:start + PURGE_BATCH], "Quiet": True})
+                if answer.get("Errors"):
+                    raise StorageError(f"S3 purge failed: {answer['Errors'][0].get('Code')}")
+        except (BotoCoreError, ClientError) as error:
+            raise StorageError(_describe(error, "purge")) from None
 
     def presigned_url(self, key, filename, mimetype, ttl=MAX_PRESIGN_TTL, inline=None):
         """A GET link valid ``ttl`` seconds (at most 5 minutes) that names the file and forces
