@@ -7,7 +7,7 @@
     "author": "whatsapp_crm founding engineers",
     "maintainers": ["whatsapp-crm"],
     "license": "LGPL-3",
-    "depends": ["mail", "phone_validation"],
+    "depends": ["mail", "phone_validation", "rating"],
     "external_dependencies": {"python": ["phonenumbers", "python-magic"]},
     "data": [
         "security/whatsapp_crm_groups.xml",
@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "security/whatsapp_crm_rules.xml",
         "data/ir_cron_data.xml",
+        "data/whatsapp_crm_conversation_data.xml",
         "views/whatsapp_account_views.xml",
         "views/whatsapp_inbox_views.xml",
         "views/whatsapp_message_views.xml",
@@ -22,6 +23,9 @@
         "views/whatsapp_crm_menus.xml",
         "views/whatsapp_media_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_config_settings_conversation_views.xml",
+        "views/discuss_channel_attendance_views.xml",
+        "views/whatsapp_attendance_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -18,3 +18,13 @@ from . import test_tools_webhook_signature
 from . import test_ui_media
 from . import test_ui_queue
 from . import test_webhook
+from . import test_closing
+from . import test_labels_notes_watch
+from . import test_protocol
+from . import test_quick_reply
+from . import test_read_receipts
+from . import test_record_links
+from . import test_replies
+from . import test_survey
+from . import test_tools_interactive_payload
+from . import test_tools_quick_reply
