@@ -28,3 +28,4 @@ from . import test_replies
 from . import test_survey
 from . import test_tools_interactive_payload
 from . import test_tools_quick_reply
+from . import test_ui_attendance

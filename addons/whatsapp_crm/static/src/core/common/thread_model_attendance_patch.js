@@ -1,7 +1,6 @@
 import { fields } from "@mail/core/common/record";
 import { Thread } from "@mail/core/common/thread_model";
 
-import { browser } from "@web/core/browser/browser";
 import { patch } from "@web/core/utils/patch";
 
 /** @type {import("models").Thread} */
@@ -36,7 +35,7 @@ const threadPatch = {
         if (this.channel_type !== "whatsapp" || !this.store.whatsappIsAttendant || !this.isDisplayed) {
             return;
         }
-        if (browser.document.visibilityState !== "visible" || !browser.document.hasFocus()) {
+        if (document.visibilityState !== "visible" || !document.hasFocus()) {
             return;
         }
         const newest = this.newestPersistentOfAllMessage;
