@@ -30,7 +30,7 @@ class DiscussChannel(models.Model):
     """
 
     _name = "discuss.channel"
-    _inherit = ["rating.mixin", "discuss.channel"]
+    _inherit = ["rating.mixin", "discuss.channel"]  # as im_livechat does
 
     whatsapp_survey_state = fields.Selection(
         [("sent", "Waiting for the answer"), ("answered", "Answered")], "Survey", readonly=True, copy=False)

@@ -36,7 +36,8 @@ def conversation_setting(env, name):
 class ResConfigSettings(models.TransientModel):
     """Closing, automatic closing, the satisfaction survey and read receipts."""
 
-    _inherit = "res.config.settings"
+    # One concern per file, while several branches extend this model at once (the lead may fold them).
+    _inherit = "res.config.settings"  # pylint: disable=consider-merging-classes-inherited
 
     whatsapp_farewell_skip = fields.Boolean(
         "Skip the Farewell Message", config_parameter="whatsapp_crm.farewell_skip",

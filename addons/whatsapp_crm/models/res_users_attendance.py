@@ -10,5 +10,6 @@ class ResUsers(models.Model):
     _inherit = "res.users"
 
     def _init_store_data(self, store: Store):
-        super()._init_store_data(store)
+        result = super()._init_store_data(store)
         store.add_global_values(whatsappHasCrm="crm.lead" in self.env)
+        return result

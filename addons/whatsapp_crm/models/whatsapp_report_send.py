@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.safe_eval import safe_eval, time
@@ -18,7 +20,7 @@ class WhatsAppReportSend(models.TransientModel):
     channel_id = fields.Many2one("discuss.channel", "Conversation", required=True, readonly=True,
                                  domain=[("channel_type", "=", "whatsapp")])
     record_ref = fields.Reference(selection="_selection_record_models", string="Document", required=True)
-    res_model = fields.Char(compute="_compute_res_model")
+    res_model = fields.Char("Document Model", compute="_compute_res_model")
     report_id = fields.Many2one(
         "ir.actions.report", "Report",
         domain="[('model', '=', res_model), ('report_type', '=', 'qweb-pdf')]",
@@ -79,6 +81,7 @@ class WhatsAppReportSend(models.TransientModel):
             "res_id": channel.id,
         })
         # sudo: discuss.channel - posted by the attendant in a conversation they can read
-        channel.sudo().message_post(body="", author_id=self.env.user.partner_id.id, attachment_ids=attachment.ids,
+        # The document speaks for itself: no text (it would be sent as its caption).
+        channel.sudo().message_post(body=Markup(), author_id=self.env.user.partner_id.id, attachment_ids=attachment.ids,
                                     message_type="comment", subtype_xmlid="mail.mt_comment")
         return {"type": "ir.actions.act_window_close"}
