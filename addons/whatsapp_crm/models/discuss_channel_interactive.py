@@ -1,11 +1,10 @@
 from markupsafe import Markup
 
 from odoo import models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
 from ..tools.interactive_payload import InteractiveError, check_spec
-from .discuss_channel import is_whatsapp_channel
 
 
 class DiscussChannel(models.Model):
@@ -24,12 +23,7 @@ class DiscussChannel(models.Model):
         :return: the id of the posted message
         """
         self.ensure_one()
-        if not is_whatsapp_channel(self):
-            raise UserError(self.env._("This is not a WhatsApp conversation."))
-        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
-            raise AccessError(self.env._("Only WhatsApp attendants can do this."))
-        if self.whatsapp_status != "open":
-            raise UserError(self.env._("This conversation is closed."))
+        self._whatsapp_check_attendant()
         self.check_access("read")
         spec = {
             "kind": kind, "body": body, "button": button,

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.mail.tools.discuss import Store
 
@@ -20,12 +19,7 @@ class DiscussChannel(models.Model):
 
     def whatsapp_set_labels(self, label_ids):
         """Give the conversation exactly these labels (any attendant may label any conversation)."""
-        self.ensure_one()
-        if not is_whatsapp_channel(self):
-            raise UserError(self.env._("This is not a WhatsApp conversation."))
-        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
-            raise AccessError(self.env._("Only WhatsApp attendants can do this."))
-        self.check_access("read")
+        self._whatsapp_check_reader()
         labels = self.env["whatsapp.label"].browse([int(label_id) for label_id in label_ids or []]).exists()
         # sudo: discuss.channel - labels are written through this action, whoever answers the conversation
         self.sudo().whatsapp_label_ids = [fields.Command.set(labels.ids)]

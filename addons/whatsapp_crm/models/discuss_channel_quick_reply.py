@@ -1,12 +1,11 @@
 import pytz
 
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from odoo.addons.mail.tools.discuss import Store
 
 from ..tools import quick_reply
-from .discuss_channel import is_whatsapp_channel
 
 
 class DiscussChannel(models.Model):
@@ -21,12 +20,7 @@ class DiscussChannel(models.Model):
 
         :return: ``{"text", "attachment_ids", "store_data"}`` (the files as the composer's uploads)
         """
-        self.ensure_one()
-        if not is_whatsapp_channel(self):
-            raise UserError(self.env._("This is not a WhatsApp conversation."))
-        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
-            raise AccessError(self.env._("Only WhatsApp attendants can do this."))
-        self.check_access("read")
+        self._whatsapp_check_reader()
         # Discuss's rules decide which quick replies the user may use (own, or shared with their groups).
         response = self.env["mail.canned.response"].browse(int(canned_response_id)).exists()
         if not response:

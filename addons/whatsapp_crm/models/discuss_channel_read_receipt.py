@@ -1,7 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
 
-from .discuss_channel import is_whatsapp_channel
 from .res_config_settings_conversation import conversation_setting
 
 
@@ -31,12 +29,7 @@ class DiscussChannel(models.Model):
             marked: it was not seen)
         :return: whether a read receipt was queued
         """
-        self.ensure_one()
-        if not is_whatsapp_channel(self):
-            raise UserError(self.env._("This is not a WhatsApp conversation."))
-        if not self.env.user.has_group("whatsapp_crm.group_whatsapp_attendant"):
-            raise AccessError(self.env._("Only WhatsApp attendants can do this."))
-        self.check_access("read")
+        self._whatsapp_check_reader()
         if conversation_setting(self.env, "read_receipts_never"):
             return False
         domain = [("channel_id", "=", self.id), ("direction", "=", "in"), ("wamid", "!=", False),

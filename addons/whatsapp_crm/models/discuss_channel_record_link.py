@@ -15,7 +15,9 @@ class DiscussChannel(models.Model):
     # One concern per file, while several branches extend this model at once (the lead may fold them).
     _inherit = "discuss.channel"  # pylint: disable=consider-merging-classes-inherited
 
-    def _whatsapp_check_record_link(self):
+    def _whatsapp_check_reader(self):
+        """The current user is an attendant who may read this WhatsApp conversation (open or closed):
+        the check of the conversation's tools (quick replies, labels, read receipts, record links)."""
         self.ensure_one()
         if not is_whatsapp_channel(self):
             raise UserError(self.env._("This is not a WhatsApp conversation."))
@@ -28,7 +30,7 @@ class DiscussChannel(models.Model):
 
     def action_whatsapp_open_contact(self):
         """The customer's contact form (created with the conversation, from their WhatsApp profile)."""
-        self._whatsapp_check_record_link()
+        self._whatsapp_check_reader()
         return {
             "type": "ir.actions.act_window",
             "res_model": "res.partner",
@@ -39,7 +41,7 @@ class DiscussChannel(models.Model):
 
     def action_whatsapp_new_lead(self):
         """A new CRM opportunity for the customer, pre-filled with the conversation's protocol."""
-        self._whatsapp_check_record_link()
+        self._whatsapp_check_reader()
         if "crm.lead" not in self.env:
             raise UserError(self.env._("Install the CRM app to create opportunities from conversations."))
         customer = self.whatsapp_partner_id
@@ -68,7 +70,7 @@ class DiscussChannel(models.Model):
         posting an activity on one requires: it is created on their behalf, for themselves, on the
         customer of a conversation they can read; they then edit it as their own activity.
         """
-        self._whatsapp_check_record_link()
+        self._whatsapp_check_reader()
         protocol = self.whatsapp_protocol or self.name
         activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         # sudo: mail.activity - the attendant's own follow-up on the customer of this conversation
@@ -92,7 +94,7 @@ class DiscussChannel(models.Model):
 
     def action_whatsapp_send_report(self):
         """The dialog that sends the PDF of a report (an invoice, a ticket…) as a document."""
-        self._whatsapp_check_record_link()
+        self._whatsapp_check_reader()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Send a PDF"),
