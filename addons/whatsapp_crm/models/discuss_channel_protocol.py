@@ -12,8 +12,9 @@ class DiscussChannel(models.Model):
 
     Drawn from the company's sequence when the conversation opens; a conversation never changes
     number, and a customer writing after it was closed opens a new conversation, hence a new number.
-    The sequence restarts each year; a company that wants its own numbering adds a sequence with the
-    same code for itself (``ir.sequence.next_by_code`` prefers the company's).
+    The year prefixes a number that keeps growing (no yearly date ranges: see the sequence's data);
+    a company that wants its own numbering adds a sequence with the same code for itself
+    (``ir.sequence.next_by_code`` prefers the company's).
     """
 
     # One concern per file, while several branches extend this model at once (the lead may fold them).

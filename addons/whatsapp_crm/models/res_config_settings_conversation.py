@@ -42,7 +42,8 @@ class ResConfigSettings(models.TransientModel):
     whatsapp_farewell_skip = fields.Boolean(
         "Skip the Farewell Message", config_parameter="whatsapp_crm.farewell_skip",
         help="Close conversations without sending the customer a farewell message.")
-    whatsapp_farewell_message = fields.Text(
+    # Char: Odoo's settings store text parameters as Char only.
+    whatsapp_farewell_message = fields.Char(
         "Farewell Message", config_parameter="whatsapp_crm.farewell_message",
         help="Sent when a conversation is closed (inside the 24-hour window only). Empty: a standard "
              "message with the protocol. Variables: {{nome}}, {{primeiro_nome}}, {{protocolo}}, "
