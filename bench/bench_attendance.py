@@ -28,9 +28,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
 
 import harness  # noqa: E402
-from harness import CpuMeter, Stack  # noqa: E402
-
-from bench import cpu_summary, latency_row, summary  # noqa: E402
 from bench_queue import (  # noqa: E402
     AdminXmlRpc,
     JsonRpcSession,
@@ -39,6 +36,9 @@ from bench_queue import (  # noqa: E402
     create_attendant,
     insert_conversations,
 )
+from harness import CpuMeter, Stack  # noqa: E402
+
+from bench import cpu_summary, latency_row, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 150, "b_p95_ms": 300}
@@ -142,14 +142,16 @@ def bench_label_filter(stack, conversations, runs, warmup):
     started = time.monotonic()
     ids = insert_conversations(
         probe, count=conversations, label="Cliente Etiquetado", state="'unassigned'",
-        last_interest="%(now)s - r * interval '1 minute'", assigned_at="NULL", activity="NULL",
+        last_interest="%(now)s - r * interval '1 minute'",
+        assigned_at="NULL::timestamp", activity="NULL::timestamp",
         account=stack.account_id, assignee=uid, other_assignee=uid, mine_share=0.0,
         attendant_partners=[partner_id, admin_partner])
     label_id = AdminXmlRpc(stack.server)("whatsapp.label", "create", {"name": "VIP", "color": 3})
     probe.execute("""INSERT INTO discuss_channel_whatsapp_label_rel (channel_id, label_id)
                      SELECT id, %s FROM discuss_channel WHERE id BETWEEN %s AND %s AND id %% 10 = 0""",
                   [label_id, ids["first_id"], ids["last_id"]])
-    probe.execute("VACUUM ANALYZE discuss_channel; VACUUM ANALYZE discuss_channel_whatsapp_label_rel")
+    for table in ("discuss_channel", "discuss_channel_whatsapp_label_rel"):
+        probe.execute(f"VACUUM ANALYZE {table}")
     generation = round(time.monotonic() - started, 2)
     labelled = probe.scalar("SELECT count(*) FROM discuss_channel_whatsapp_label_rel WHERE label_id = %s",
                             [label_id])
@@ -192,7 +194,8 @@ def print_table(results):
     header = "    {:34}{:>9}{:>9}{:>9}{:>9}   (ms)   ratio to /web/health p50"
     if "a" in results:
         a = results["a"]
-        lines += [f"(a) \"::atalho\": whatsapp_render_quick_reply over JSON-RPC, {a['runs']} runs (+{a['warmup']} warm-up)",
+        lines += [f"(a) \"::atalho\": whatsapp_render_quick_reply over JSON-RPC, {a['runs']} runs "
+                  f"(+{a['warmup']} warm-up)",
                   header.format("", "p50", "p95", "p99", "max")]
         for name, key in (("/web/health", "web_health"), ("quick reply, variables filled", "text"),
                           ("quick reply with a 200 kB file", "with_200kB_file")):
