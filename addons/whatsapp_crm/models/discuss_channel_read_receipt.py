@@ -49,22 +49,24 @@ class DiscussChannel(models.Model):
     @api.model
     def _whatsapp_send_typing_indicators(self, since):
         """The send job's Meta calls for conversations: typing indicators, then read receipts."""
-        result = None
         if conversation_setting(self.env, "read_receipts_never"):
             # Meta shows "typing…" only with a read receipt: neither is sent.
             # sudo: discuss.channel - the send job clears the requests it will not serve
             self.search([("whatsapp_typing_requested_at", "!=", False)]).sudo().write(
                 {"whatsapp_typing_requested_at": False})
-        else:
-            result = super()._whatsapp_send_typing_indicators(since)
-        self._whatsapp_send_read_receipts()
+            self._whatsapp_send_read_receipts()
+            return None
+        # "typing…" marks the customer's last message read too: no second call for those.
+        typing = self.search([("whatsapp_typing_requested_at", ">=", since), ("whatsapp_status", "=", "open")])
+        result = super()._whatsapp_send_typing_indicators(since)
+        self._whatsapp_send_read_receipts(skip=typing)
         return result
 
     @api.model
-    def _whatsapp_send_read_receipts(self):
+    def _whatsapp_send_read_receipts(self, skip=None):
         channels = self.search([("whatsapp_read_requested_at", "!=", False)])
         if not conversation_setting(self.env, "read_receipts_never"):
-            for channel in channels:
+            for channel in channels - (skip or self.browse()):
                 message = channel.whatsapp_read_message_id
                 if message.wamid:
                     # Marking the newest read marks every earlier message read too.

@@ -18,6 +18,11 @@ class AttendanceCase(WhatsAppCase):
         self.process_inbox()
         return customer, delivery, self.whatsapp_message(delivery.wamid).channel_id
 
+    def notes_stay_internal(self):
+        """Whether notes are kept from Meta by the one predicate of the access work (issue 10),
+        ``mail.message._whatsapp_is_for_customer``; until it is merged, an internal note is sent."""
+        return hasattr(self.env["mail.message"], "_whatsapp_is_for_customer")
+
     def set_setting(self, name, value):
         key, _default = CONVERSATION_SETTINGS[name]
         self.env["ir.config_parameter"].sudo().set_param(key, value)

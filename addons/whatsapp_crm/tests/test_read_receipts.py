@@ -39,3 +39,11 @@ class TestReadReceipts(AttendanceCase):
         self.send_read_receipts()
         self.assertFalse(self.sandbox.state.reads)
         self.assertFalse(self.channel.whatsapp_typing_requested_at)
+
+    def test_typing_and_reading_mark_once(self):
+        self.channel.with_user(self.attendant).whatsapp_mark_read()
+        self.channel.with_user(self.attendant)._whatsapp_register_typing()
+        self.send_read_receipts()
+        reads = self.sandbox.state.reads
+        self.assertEqual([(read.message_id, read.typing_indicator) for read in reads], [(self.first.wamid, True)],
+                         "the typing indicator's read receipt is enough")
