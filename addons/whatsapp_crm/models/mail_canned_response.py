@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from odoo.addons.mail.tools.discuss import Store
-
 
 class MailCannedResponse(models.Model):
     """Discuss's canned responses ("::" in the composer) as the attendants' quick replies.
@@ -57,8 +55,3 @@ class MailCannedResponse(models.Model):
         for response in self:
             response.whatsapp_attachment_ids.filtered(lambda a: not a.res_id).write(
                 {"res_model": self._name, "res_id": response.id})
-
-    def _to_store_defaults(self, target):
-        # The composer marks quick replies that carry files.
-        return [*super()._to_store_defaults(target),
-                Store.Attr("whatsapp_has_files", lambda response: bool(response.whatsapp_attachment_ids))]
