@@ -39,12 +39,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
 sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 
-import harness  # noqa: E402
 from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
-from harness import DATA_DIR, CpuMeter, Stack, http_get, wait_until  # noqa: E402
 from s3_server import ACCESS_KEY, SECRET_KEY, S3Server  # noqa: E402
 
+import harness  # noqa: E402
 from bench import summary  # noqa: E402
+from harness import DATA_DIR, CpuMeter, Stack, http_get, wait_until  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"export_seconds": 5, "anonymisation_seconds": 10}

@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     # queue_job (OCA): the job engine of all background work; install it with `pip install --no-deps
     # odoo-addon-queue-job` and load it server-wide (README.md, "Background jobs").
-    "depends": ["mail", "phone_validation", "queue_job"],
+    "depends": ["mail", "phone_validation", "queue_job", "rating"],
     "external_dependencies": {"python": ["phonenumbers", "python-magic"]},
     "data": [
         "security/whatsapp_crm_groups.xml",
@@ -18,6 +18,7 @@
         "security/whatsapp_crm_rules.xml",
         "data/ir_cron_data.xml",
         "data/queue_job_data.xml",
+        "data/whatsapp_crm_conversation_data.xml",
         "views/whatsapp_account_views.xml",
         "views/whatsapp_inbox_views.xml",
         "views/whatsapp_message_views.xml",
@@ -29,6 +30,9 @@
         "data/whatsapp_template_cron.xml",
         "views/whatsapp_template_views.xml",
         "views/whatsapp_pricing_rate_views.xml",
+        "views/res_config_settings_conversation_views.xml",
+        "views/discuss_channel_attendance_views.xml",
+        "views/whatsapp_attendance_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

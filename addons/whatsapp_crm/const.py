@@ -105,6 +105,7 @@ CALLBACK_DATA_PREFIX = "whatsapp_crm:"
 # Background jobs (OCA queue_job): channels, see data/queue_job_data.xml and README.md
 # ------------------------------------------------------------
 
+JOB_CHANNEL_WHATSAPP = "root.whatsapp"  # occasional work: template syncs
 JOB_CHANNEL_INBOX = "root.whatsapp.inbox"
 JOB_CHANNEL_SEND = "root.whatsapp.send"
 JOB_CHANNEL_MEDIA = "root.whatsapp.media"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from harness import DATA_DIR, PG, PROJECT_DIR, Stack, rpc, unique_wa_id, wait_until
 
+from harness import DATA_DIR, PG, PROJECT_DIR, Stack, rpc, unique_wa_id, wait_until
 from meta_sandbox import samples
 
 

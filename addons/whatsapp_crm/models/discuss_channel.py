@@ -412,8 +412,7 @@ class DiscussChannel(models.Model):
         }
 
     def _whatsapp_protocol(self):
-        """The conversation's reference for the customer; its number until conversations get protocol
-        numbers of their own."""
+        """The conversation's reference for the customer (its protocol number: discuss_channel_protocol.py)."""
         self.ensure_one()
         return str(self.id)
 

@@ -5,9 +5,11 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..const import JOB_CHANNEL_WHATSAPP
 from ..tools.graph_api import GraphError
 from ..tools.template_payload import TemplateError, parse_template, render, whatsapp_html
 from ..tools.webhook_payload import parse_timestamp
+from .whatsapp_job import delay
 
 _logger = logging.getLogger(__name__)
 
@@ -150,7 +152,18 @@ class WhatsAppTemplate(models.Model):
 
     @api.model
     def _cron_whatsapp_sync(self):
-        """The scheduled sync (an ir.cron today): every business account once, errors logged per account."""
+        """The scheduled sync (every 6 hours): every business account once, errors logged per account."""
+        self._whatsapp_sync_all()
+
+    @api.model
+    def _whatsapp_enqueue_sync(self):
+        """A sync as soon as possible (a webhook named a template we do not know): one waiting job
+        serves every webhook that asks before it runs."""
+        delay(self, channel=JOB_CHANNEL_WHATSAPP, identity_key="whatsapp_crm.template_sync",
+              description="WhatsApp: sync the templates")._job_sync()
+
+    @api.model
+    def _job_sync(self):
         self._whatsapp_sync_all()
 
     @api.model
@@ -301,7 +314,7 @@ class WhatsAppTemplate(models.Model):
         value = change.value
         template = self._whatsapp_find_for_webhook(change.waba_id, value)
         if not template:
-            self.env.ref("whatsapp_crm.ir_cron_whatsapp_template_sync")._trigger()
+            self._whatsapp_enqueue_sync()
             return "done"
         if change.field == "message_template_status_update":
             template._whatsapp_apply_status_event(value)
@@ -328,7 +341,7 @@ class WhatsAppTemplate(models.Model):
         event = str(value.get("event") or "").upper()
         status = self.META_STATUSES.get(event)
         if not status:
-            self.env.ref("whatsapp_crm.ir_cron_whatsapp_template_sync")._trigger()
+            self._whatsapp_enqueue_sync()
             return
         reason = value.get("reason")
         values = {"status": status, "rejected_reason": reason if reason and reason != "NONE" else False}

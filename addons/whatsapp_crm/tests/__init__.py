@@ -28,3 +28,14 @@ from . import test_window
 from . import test_media_out
 from . import test_tools_outbound_media
 from . import test_ui_media_out
+from . import test_closing
+from . import test_labels_notes_watch
+from . import test_protocol
+from . import test_quick_reply
+from . import test_read_receipts
+from . import test_record_links
+from . import test_replies
+from . import test_survey
+from . import test_tools_interactive_payload
+from . import test_tools_quick_reply
+from . import test_ui_attendance

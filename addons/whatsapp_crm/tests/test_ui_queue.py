@@ -43,5 +43,8 @@ class TestUiQueue(WhatsAppCase):
         transfer = self.channel.message_ids.filtered(lambda message: "transferred the conversation" in message.body)
         self.assertIn(beto.name, transfer.body)
         self.assertIn("Cliente quer trocar o ingresso de sábado", transfer.body)
-        self.assertFalse(self.env["whatsapp.message"].search([("channel_id", "=", self.channel.id),
-                                                              ("direction", "=", "out")]))
+        # Nothing written to the customer but the farewell message of "Finalizar" (test_closing.py).
+        outbound = self.env["whatsapp.message"].search([("channel_id", "=", self.channel.id),
+                                                        ("direction", "=", "out")])
+        self.assertEqual(len(outbound), 1)
+        self.assertIn("Thank you for contacting us!", outbound.mail_message_id.body)

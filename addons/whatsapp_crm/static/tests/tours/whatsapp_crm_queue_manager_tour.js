@@ -95,10 +95,16 @@ registry.category("web_tour.tours").add("whatsapp_crm_queue_manager_tour", {
             run: "click",
         },
         {
+            // "Finalizar" asks for an optional reason (see whatsapp_crm_close_tour).
+            trigger: ".o-whatsapp-CloseDialog-confirm:enabled",
+            run: "click",
+        },
+        {
             trigger: ".o-whatsapp-WindowBanner .o-whatsapp-QueueBadge.o-closed:contains(Closed)",
         },
         {
-            trigger: ".o-mail-DiscussContent-header:not(:has(button[name^='whatsapp-']))",
+            // No queue action on a closed conversation (its record links stay: contact, follow-up).
+            trigger: ".o-mail-DiscussContent-header:not(:has(button[name='whatsapp-take'], button[name='whatsapp-release'], button[name='whatsapp-transfer'], button[name='whatsapp-close']))",
         },
         {
             trigger: count("all", 0),

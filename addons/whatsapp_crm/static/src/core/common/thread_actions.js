@@ -3,6 +3,7 @@ import { registerThreadAction } from "@mail/core/common/thread_actions";
 
 import { _t } from "@web/core/l10n/translation";
 
+import { WhatsAppCloseDialog } from "./whatsapp_close_dialog";
 import { WhatsAppTransferDialog } from "./whatsapp_transfer_dialog";
 
 /**
@@ -64,6 +65,6 @@ registerThreadAction("whatsapp-close", {
     icon: "fa fa-fw fa-check-circle-o",
     inlineName: _t("Close"),
     name: _t("Close"),
-    open: ({ thread }) => thread.whatsappQueueAction("action_whatsapp_close"),
+    open: ({ store, thread }) => store.env.services.dialog.add(WhatsAppCloseDialog, { thread }),
     sequence: 4,
 });

@@ -131,6 +131,7 @@ patch(DiscussApp.prototype, {
             this.store.env.services.orm.silent.call("discuss.channel", "whatsapp_queue_fetch", [], {
                 queue_filter: this.whatsappQueueFilter,
                 limit: WHATSAPP_QUEUE_LIMIT,
+                context: this.whatsappQueueFetchContext(),
             })
         );
         if (!this.exists()) {
@@ -140,6 +141,10 @@ patch(DiscussApp.prototype, {
         // which lists those of the selected list.
         this.store.insert(store_data);
         this.whatsappQueueCounts = counts;
+    },
+    /** Extra context of the queue fetch (e.g. the label filter, see discuss_app_label_patch.js). */
+    whatsappQueueFetchContext() {
+        return {};
     },
     /** @param {"mine"|"unassigned"|"all"} queueFilter */
     whatsappSetQueueFilter(queueFilter) {

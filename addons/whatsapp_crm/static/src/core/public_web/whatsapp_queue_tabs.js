@@ -3,6 +3,8 @@ import { Component } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 
+import { WhatsAppLabelPicker } from "../common/whatsapp_label_picker";
+
 /**
  * Under the WhatsApp category of an attendant's sidebar: the three queue lists with their live
  * counts, as the "Atendendo / Aguardando" tabs of the tools attendants used before.
@@ -12,6 +14,7 @@ import { useService } from "@web/core/utils/hooks";
  * @extends {Component<Props, Env>}
  */
 export class WhatsAppQueueTabs extends Component {
+    static components = { WhatsAppLabelPicker };
     static props = ["category"];
     static template = "whatsapp_crm.WhatsAppQueueTabs";
 
@@ -36,5 +39,24 @@ export class WhatsAppQueueTabs extends Component {
     /** @param {"mine"|"unassigned"|"all"} queueFilter */
     onClickTab(queueFilter) {
         this.store.discuss.whatsappSetQueueFilter(queueFilter);
+    }
+
+    get selectedLabels() {
+        return this.store.discuss.whatsappQueueLabelIds
+            .map((id) => this.store["whatsapp.label"].get(id))
+            .filter(Boolean);
+    }
+
+    get labelFilterTitle() {
+        return _t("Show only the conversations with these labels");
+    }
+
+    get removeLabelTitle() {
+        return _t("Remove this filter");
+    }
+
+    /** @param {number} labelId */
+    onToggleLabel(labelId) {
+        this.store.discuss.whatsappToggleQueueLabel(labelId);
     }
 }
