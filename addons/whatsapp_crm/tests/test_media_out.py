@@ -390,7 +390,7 @@ class TestOutboundMedia(OutboundMediaMixin, MediaCase):
         parts = self.env["whatsapp.message"]
         attachment = self.attach("quebrada.webp", broken)
         mail_message = self.channel.with_user(self.attendant).message_post(
-            body="", attachment_ids=attachment.ids, message_type="comment")
+            body="", attachment_ids=attachment.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
         parts = self.parts_of(mail_message)
         self.send_outgoing()
         self.assertEqual((parts.state, parts.error_category), ("failed", "media_conversion"))

@@ -72,20 +72,22 @@ class TestWindow(TemplateCase):
             self.attendant_writes(self.channel, "Pelo código")
             # sudo, another author, a file: still free-form
             self.channel.sudo().message_post(body="Automático", message_type="comment",
-                                             author_id=self.manager.partner_id.id)
+                                             subtype_xmlid="mail.mt_comment", author_id=self.manager.partner_id.id)
         self.assertEqual(len(self.outgoing()), 2)
         with freeze_time(self.last_inbound + JUST_AFTER):
             with self.assertRaises(UserError):
                 self.attendant_writes(self.channel, "Pelo código")
             with self.assertRaises(UserError):
                 self.channel.sudo().message_post(body="Automático", message_type="comment",
-                                                 author_id=self.manager.partner_id.id)
+                                                 subtype_xmlid="mail.mt_comment", author_id=self.manager.partner_id.id)
             attachment = self.env["ir.attachment"].with_user(self.attendant).create({"name": "a.txt", "raw": b"x"})
             with self.assertRaises(UserError):
                 self.channel.with_user(self.attendant).message_post(
-                    body="", attachment_ids=attachment.ids, message_type="comment")
-            # What never goes to the customer is not concerned: a system notice.
+                    body="", attachment_ids=attachment.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
+            # What never goes to the customer is not concerned: a system notice, another module's note.
             self.channel._whatsapp_post_notice("Aviso interno")
+            self.channel.sudo().message_post(body="Nota de outro módulo", message_type="comment",
+                                             author_id=self.manager.partner_id.id)
         self.assertEqual(len(self.outgoing()), 2)
 
     def test_template_passes_a_closed_window(self):
