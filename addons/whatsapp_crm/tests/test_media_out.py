@@ -378,9 +378,7 @@ class TestOutboundMedia(OutboundMediaMixin, MediaCase):
             fields.Datetime.now() - timedelta(days=3)
         parts = self.post("", [("programa.pdf", samples.PDF)])
         self.send_outgoing()
-        self.assertEqual((parts.state, len(self.uploads())), ("outgoing", 1), "rescheduled at once")
-        self.assertLessEqual(parts.next_attempt_at, fields.Datetime.now())
-        self.send_outgoing()
+        # The send job that met 131053 uploads the file again and sends it, in the same run.
         self.assertEqual(parts.state, "accepted")
         self.assertEqual(len(self.uploads()), 2)
         self.assertNotEqual(self.sent()[-1]["document"]["id"], old.id)
