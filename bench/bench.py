@@ -33,6 +33,16 @@ HEALTH = "/web/health"
 # ------------------------------------------------------------
 
 
+def results_header(args, **machine):
+    """The start of every benchmark's JSON: when, on what machine (and how busy), with which arguments."""
+    return {
+        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+                    "python": platform.python_version(), **machine},
+        "arguments": vars(args),
+    }
+
+
 def latency_row(name, figures, width):
     """One table row: p50, p95, p99 and max in milliseconds."""
     return f"    {name:{width}}" + "".join(f"{figures[key]:9.1f}" for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
@@ -448,11 +458,7 @@ def main():
     instance_counts = [int(count) for count in args.instances.split(",")]
 
     results = {
-        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version(), "queue_job_channels": harness.QUEUE_JOB_CHANNELS,
-                    "dbfilter": args.dbfilter},
-        "arguments": vars(args),
+        **results_header(args, queue_job_channels=harness.QUEUE_JOB_CHANNELS, dbfilter=args.dbfilter),
     }
     started = time.monotonic()
     if "a" in only or ("c" in only and "threaded" in modes):

@@ -15,11 +15,9 @@ Prints a table and saves bench/results/attendance-<time>.json (and attendance-la
 
 import argparse
 import base64
-import datetime
 import http.client
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -37,7 +35,7 @@ from bench_queue import (  # noqa: E402
 )
 
 import harness  # noqa: E402
-from bench import cpu_summary, latency_row, summary  # noqa: E402
+from bench import cpu_summary, latency_row, results_header, summary  # noqa: E402
 from harness import CpuMeter, Stack  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -232,12 +230,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
     only = set(args.only.split(","))
-    results = {
-        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version()},
-        "arguments": vars(args),
-    }
+    results = results_header(args)
     started = time.monotonic()
     if "a" in only:
         with Stack("threaded", label="bench-attendance-a") as stack:

@@ -22,11 +22,9 @@ and saves bench/results/lgpd-<time>.json (and lgpd-latest.json). See bench/READM
 
 import argparse
 import base64
-import datetime
 import io
 import json
 import os
-import platform
 import secrets
 import sys
 import time
@@ -43,7 +41,7 @@ from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
 from s3_server import ACCESS_KEY, SECRET_KEY, S3Server  # noqa: E402
 
 import harness  # noqa: E402
-from bench import summary  # noqa: E402
+from bench import results_header, summary  # noqa: E402
 from harness import DATA_DIR, CpuMeter, Stack, http_get, wait_until  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -326,12 +324,7 @@ def main():
     parser.add_argument("--media", type=int, default=200)
     parser.add_argument("--s3-share", type=float, default=0.5, help="share of the files kept in S3 (needs s3rver)")
     args = parser.parse_args()
-    results = {
-        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version()},
-        "arguments": vars(args),
-    }
+    results = results_header(args)
     started = time.monotonic()
     s3 = S3Server().start() if args.s3_share and S3Server.available() else None
     if args.s3_share and not s3:

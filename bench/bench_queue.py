@@ -29,11 +29,9 @@ Prints a table and saves bench/results/queue-<time>.json (and queue-latest.json)
 
 import argparse
 import contextlib
-import datetime
 import http.client
 import json
 import os
-import platform
 import re
 import sys
 import threading
@@ -48,7 +46,7 @@ from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, signat
 
 BENCH_DIR = Path(__file__).resolve().parent
 
-from bench import cpu_summary, latency_row, summary  # noqa: E402
+from bench import cpu_summary, latency_row, results_header, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 100, "b_seconds": 5, "c_p95_ms": 300, "d_p95_ms": 100}
@@ -842,12 +840,7 @@ def main():
     args = parser.parse_args()
     only = set(args.only.split(","))
 
-    results = {
-        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version()},
-        "arguments": vars(args),
-    }
+    results = results_header(args)
     started = time.monotonic()
     # One server per figure: the bulk data and dead rows of one never weigh on another.
     if "a" in only:
