@@ -1,5 +1,5 @@
 """LGPD benchmarks against a real threaded Odoo server (the `make run` configuration), started by the end-to-end
-harness (tests/e2e/harness.py) on a fresh copy of the installed database, with the Meta sandbox in process.
+harness (harness/wacrm_harness) on a fresh copy of the installed database, with the Meta sandbox in process.
 
     /var/tmp/whatsapp_crm/venv/bin/python bench/bench_lgpd.py                 # ~1-2 minutes
     ... bench/bench_lgpd.py --messages 10000 --media 200 --s3-share 0.5         # see --help
@@ -40,9 +40,10 @@ sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
 from s3_server import ACCESS_KEY, SECRET_KEY, S3Server  # noqa: E402
 
-import harness  # noqa: E402
+import wacrm_harness as harness  # noqa: E402
 from bench import results_header, summary  # noqa: E402
-from harness import DATA_DIR, CpuMeter, Stack, http_get, wait_until  # noqa: E402
+from wacrm_harness import CpuMeter, Stack, http_get, wait_until  # noqa: E402
+from wacrm_harness.config import DATA_DIR  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"export_seconds": 5, "anonymisation_seconds": 10}

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import DATA_DIR, PG, PROJECT_DIR, Stack, rpc, unique_wa_id, wait_until
 from meta_sandbox import samples
+from wacrm_harness import PG, PROJECT_DIR, Stack, rpc, unique_wa_id, wait_until
+from wacrm_harness.config import DATA_DIR
 
 
 def _load(path, name):
