@@ -109,7 +109,7 @@ class TestInboundKinds(WhatsAppCase):
         statuses = [webhooks.status_item("wamid.unknown-status", "deleted", "5511987654321"),
                     webhooks.status_item("wamid.unknown-status", "warning", "5511987654321")]
         self.assertEqual(self.post_webhook(webhooks.statuses_payload(self.sandbox.business, statuses)).status_code, 200)
-        event = self.process_inbox()
-        self.assertEqual(event.state, "done")
+        items = self.process_inbox()
+        self.assertEqual(items.mapped("state"), ["done", "done"], "one item per status")
         stored = self.env["whatsapp.message.status"].search([("wamid", "=", "wamid.unknown-status")])
         self.assertEqual(sorted(stored.mapped("status")), ["deleted", "warning"])

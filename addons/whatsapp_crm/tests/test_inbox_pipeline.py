@@ -65,8 +65,10 @@ class TestInboxPipeline(WhatsAppCase):
 
     def test_statuses_only_touch_messages_of_the_account_that_signed_them(self):
         other = self.other_account()
-        channel = self.env["discuss.channel"]._whatsapp_get_or_open(
-            other, self.env["res.partner"].create({"name": "Cliente da outra", "whatsapp_wa_id": "5511955550000"}))
+        customer = self.env["res.partner"].create({"name": "Cliente da outra", "whatsapp_wa_id": "5511955550000"})
+        # Conversations are opened by the processing (only the product's code opens them).
+        channel = self.env["discuss.channel"].with_user(self.processing_user)._whatsapp_get_or_open(
+            other.with_user(self.processing_user), customer.with_user(self.processing_user))
         theirs = self.env["whatsapp.message"].create({
             "account_id": other.id, "channel_id": channel.id, "direction": "out", "state": "accepted",
             "wamid": "wamid.THEIRS"})
