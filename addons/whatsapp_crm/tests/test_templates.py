@@ -138,16 +138,25 @@ class TestTemplateSync(TemplateCase):
         self.assertEqual((promo.status, promo.active), ("deleted", False))
 
     def test_webhook_for_an_unknown_template_wakes_the_sync(self):
-        cron = self.env.ref("whatsapp_crm.ir_cron_whatsapp_template_sync")
-        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
-        self.post_webhook(webhooks.field_payload(self.sandbox.business.waba_id, "message_template_status_update",
-                                                 webhooks.template_status_update("123456", "novo", "pt_BR")))
-        self.assertEqual(self.process_inbox().state, "done")
-        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
-        # Other fields still pass through untouched.
+        def sync_jobs():
+            return self.env["queue.job"].sudo().search_count([("identity_key", "=", "whatsapp_crm.template_sync"),
+                                                              ("state", "=", "pending")])
+        self.assertEqual(sync_jobs(), 0)
+        for name in ("novo", "outro_novo"):
+            self.post_webhook(webhooks.field_payload(self.sandbox.business.waba_id, "message_template_status_update",
+                                                     webhooks.template_status_update("123456", name, "pt_BR")))
+            self.assertEqual(self.process_inbox().state, "done")
+        self.assertEqual(sync_jobs(), 1, "one sync job waits, however many webhooks asked for it")
+        # Other fields are kept in the POST, not applied.
         self.post_webhook(webhooks.field_payload(self.sandbox.business.waba_id, "account_update",
                                                  webhooks.account_update("551140000000")))
-        self.assertEqual(self.process_inbox().state, "done")
+        self.assertEqual(self.process_inbox().state, "ignored")
+
+    def test_template_webhook_of_another_business_account_is_quarantined(self):
+        self.post_webhook(webhooks.field_payload("999999999999999", "message_template_status_update",
+                                                 webhooks.template_status_update("123456", "novo", "pt_BR")))
+        self.assertEqual(self.process_inbox().state, "quarantined",
+                         "the app secret that signed it is not that business account's")
 
     def test_picker_offers_the_customers_language(self):
         state = self.sandbox.state
@@ -201,7 +210,7 @@ class TestTemplateSend(TemplateCase):
         self.assertEqual((upload.data, upload.mime_type), (PNG, "image/png"))
         self.assertEqual(self.sandbox.state.sent[-1].payload, {
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": "5511987654321",
-            "type": "template",
+            "type": "template", "biz_opaque_callback_data": f"whatsapp_crm:{message.id}",
             "template": {"name": "ingresso", "language": {"code": "pt_BR"}, "components": [
                 {"type": "header", "parameters": [{"type": "image", "image": {"id": upload.id}}]},
                 {"type": "body", "parameters": [{"type": "text", "text": "Maria"},
@@ -221,7 +230,7 @@ class TestTemplateSend(TemplateCase):
         form = self.channel.with_user(self.attendant).whatsapp_template_form(template.id)
         self.assertEqual(form["stored_file"], {"name": "programa.pdf"})
         values = {v["key"]: v["value"] for v in form["variables"]}
-        self.assertEqual(values, {"body.nome": "Maria Souza", "body.protocolo": str(self.channel.id),
+        self.assertEqual(values, {"body.nome": "Maria Souza", "body.protocolo": self.channel.whatsapp_protocol,
                                   "body.atendente": "Ana Atendente", "button.0": ""})
         message = self.send_template("programa", dict(values, **{"button.0": "PROMO10"}))
         self.send_outgoing()
@@ -233,7 +242,7 @@ class TestTemplateSend(TemplateCase):
                     {"type": "document", "document": {"id": upload.id, "filename": "programa.pdf"}}]},
                 {"type": "body", "parameters": [
                     {"type": "text", "parameter_name": "nome", "text": "Maria Souza"},
-                    {"type": "text", "parameter_name": "protocolo", "text": str(self.channel.id)},
+                    {"type": "text", "parameter_name": "protocolo", "text": self.channel.whatsapp_protocol},
                     {"type": "text", "parameter_name": "atendente", "text": "Ana Atendente"}]},
                 {"type": "button", "sub_type": "copy_code", "index": "0",
                  "parameters": [{"type": "coupon_code", "coupon_code": "PROMO10"}]},
