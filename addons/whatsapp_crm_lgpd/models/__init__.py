@@ -5,6 +5,7 @@ from . import whatsapp_lgpd_request
 from . import res_partner
 from . import discuss_channel
 from . import whatsapp_inbox
+from . import whatsapp_inbox_event
 from . import whatsapp_message
 from . import whatsapp_message_status
 from . import whatsapp_media

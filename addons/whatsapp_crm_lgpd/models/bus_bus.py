@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from odoo.addons.whatsapp_crm.models.discuss_channel import QUEUE_SUBCHANNEL
+
 from ..tools.identifiers import like_patterns
 
 
@@ -14,9 +16,11 @@ class BusBus(models.Model):
     @api.model
     def _lgpd_erase(self, subject, limit):
         channel_ids = "|".join(str(channel_id) for channel_id in subject.channels.ids) or "0"
+        # The attendants' queue (a subchannel per company) carries the conversations' previews.
         self.env.cr.execute("""
             DELETE FROM bus_bus
              WHERE channel ~ %s OR channel ~ %s OR message LIKE ANY(%s)
+                OR (channel LIKE %s AND message ~ %s)
         """, [rf'"discuss\.channel",({channel_ids})\M', rf'"res\.partner",{subject.partner.id}\M',
-              like_patterns(subject.content_needles)])
+              like_patterns(subject.content_needles), f"%{QUEUE_SUBCHANNEL}:%", rf'"id": ?({channel_ids})[,}}]'])
         return 0

@@ -54,9 +54,12 @@ class DiscussChannel(models.Model):
         (a statistic); nobody is notified of anything but the new name."""
         channels = subject.channels
         placeholder = subject.placeholder
-        todo = channels.filtered(lambda c: c.name != placeholder or c.description or c.whatsapp_status == "open")
+        todo = channels.filtered(lambda c: c.name != placeholder or c.description or c.whatsapp_status == "open"
+                                 or c.whatsapp_last_preview)
         if todo:
-            todo.write({"name": placeholder, "description": False, "whatsapp_status": "closed"})
+            # sudo: discuss.channel - helpdesk fields are written in superuser mode only
+            todo.sudo().write({"name": placeholder, "description": False, "whatsapp_status": "closed",
+                               "whatsapp_last_preview": False})
             todo._whatsapp_notify_queue()
         members = channels.channel_member_ids
         members.filtered(lambda member: member.partner_id.user_ids).unlink()

@@ -1,35 +1,15 @@
 from odoo import api, models
 
-from odoo.addons.whatsapp_crm.tools.webhook_payload import OtherChange
-
 from ..tools.identifiers import like_patterns
 from ..tools.payload_scrub import scrub_webhook_body
-from ..tools.user_preferences import FIELD as USER_PREFERENCES
-from ..tools.user_preferences import parse_user_preferences
 
 
 class WhatsAppInbox(models.Model):
-    """Meta's ``user_preferences`` webhook (marketing stop / resume) records consent; erasure removes
-    the person from the raw webhook bodies kept for deduplication and replay."""
+    """Erasure removes the person from the raw webhook bodies kept for deduplication and replay."""
 
     _name = "whatsapp.inbox"
     _inherit = ["whatsapp.inbox", "whatsapp.lgpd.concern"]
     _lgpd_sequence = 10
-
-    def _dispatch(self, item):
-        if isinstance(item, OtherChange) and item.field == USER_PREFERENCES:
-            account = self.env["whatsapp.account"]._find_by_phone_number_id(item.phone_number_id)
-            if not account:
-                return "quarantined"
-            partners = self.env["res.partner"]
-            for update in parse_user_preferences(item.value):
-                partner = partners._whatsapp_lgpd_find(update.wa_id, update.user_id)
-                if update.value == "stop":
-                    partner._whatsapp_consent_record("opted_out", "meta_preferences", at=update.timestamp)
-                else:
-                    partner._whatsapp_consent_record("opted_in", "meta_preferences", "consent", at=update.timestamp)
-            return "done"
-        return super()._dispatch(item)
 
     # ------------------------------------------------------------
     # LGPD CONCERN

@@ -91,6 +91,8 @@ class LgpdCase(MediaCase):
             if not request:
                 return
             request._lgpd_run_unit()
+            # As the unit's commit would: notifications reach the bus table, then after-commit work.
+            self.env.cr.precommit.run()
             self.env.cr.postcommit.run()
         raise AssertionError("the LGPD jobs never ended")
 
