@@ -46,11 +46,12 @@ ensure_system_packages() {
     if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
 
-# The venv is rebuilt only when a requirements file changes (stamp = their hash).
+# The venv is rebuilt only when a requirements file changes (stamp = their hash), or when another
+# checkout uses it: the sandbox and the harness are installed in editable mode from this checkout.
 ensure_venv() {
     local stamp want
-    want="$(cat "$ODOO_SRC/requirements.txt" "$PROJECT_DIR"/requirements*.txt "$PROJECT_DIR/sandbox/pyproject.toml" \
-        "$PROJECT_DIR/harness/pyproject.toml" | sha256sum | cut -c1-16)"
+    want="$( (echo "$PROJECT_DIR"; cat "$ODOO_SRC/requirements.txt" "$PROJECT_DIR"/requirements*.txt \
+        "$PROJECT_DIR/sandbox/pyproject.toml" "$PROJECT_DIR/harness/pyproject.toml") | sha256sum | cut -c1-16)"
     stamp="$VENV/.whatsapp_crm-stamp"
     if [[ -x "$PY" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
     log "Building the Python environment in $VENV (a few minutes the first time)"
