@@ -20,6 +20,7 @@ from ..tools.inbox_split import (
 )
 from ..tools.webhook_payload import ChangeErrors, InboundMessage, MalformedItem, OtherChange, StatusUpdate
 from .whatsapp_job import delay
+from .whatsapp_template import TEMPLATE_WEBHOOK_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -266,7 +267,9 @@ class WhatsAppInboxEvent(models.Model):
 
     def _dispatch_other_change(self, item):
         """Template webhooks update the templates of the business account that signed the POST;
-        account updates are kept in the POST, handled later."""
+        other fields (account updates, echoes…) are kept in the POST, handled later."""
+        if item.field not in TEMPLATE_WEBHOOK_FIELDS:
+            return "ignored", None
         # sudo: whatsapp.account - the accounts of a verified POST, looked up by their Meta id
         if item.waba_id and item.waba_id not in self.inbox_id.sudo().account_ids.mapped("waba_id"):
             return "quarantined", (f"waba_id {item.waba_id} is not the business account whose app secret "
