@@ -59,11 +59,13 @@ class TestReplies(AttendanceCase):
             "buttons", "Confirmamos a troca para sábado?", [{"title": "Sim"}, {"title": "Não"}])
         self.send_outgoing()
         [sent] = self.sandbox.state.sent
+        [queued] = self.env["whatsapp.message"].search([("mail_message_id", "=", message_id)])
         self.assertEqual(sent.payload, {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": "5511987654321",
             "type": "interactive",
+            "biz_opaque_callback_data": f"whatsapp_crm:{queued.id}",
             "interactive": {
                 "type": "button",
                 "body": {"text": "Confirmamos a troca para sábado?"},
