@@ -78,7 +78,11 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._whatsapp_lgpd_check_write(vals)
+            # A new user's partner receives every field's default (res.users inherits res.partner):
+            # a default is not a recorded consent.
+            defaults = self.default_get(list(SYSTEM_FIELDS & set(vals)))
+            self._whatsapp_lgpd_check_write({name: value for name, value in vals.items()
+                                             if (value or False) != (defaults.get(name) or False)})
         return super().create(vals_list)
 
     def write(self, vals):
