@@ -91,9 +91,9 @@ class LgpdCase(MediaCase):
         move ``job_next_attempt_at`` to run it)."""
         requests = self.env["whatsapp.lgpd.request"].sudo()
         for _run in range(max_runs):
-            now = fields.Datetime.now()
-            due = requests.search([("job_state", "in", ("queued", "running"))]).filtered(
-                lambda request: not request.job_next_attempt_at or request.job_next_attempt_at <= now)
+            due = requests.search([("job_state", "in", ("queued", "running")), "|",
+                                   ("job_next_attempt_at", "=", False),
+                                   ("job_next_attempt_at", "<=", fields.Datetime.now())])
             if not due:
                 return
             for request in due.with_user(self.processing_user):
