@@ -9,10 +9,10 @@ statuses), 200 media files of 50 kB (half in the filestore, half in S3 when s3rv
 webhook row per inbound message. The first message arrives through a signed webhook (partner and conversation
 created by the product); the rest is bulk SQL shaped like what the product writes.
 
-(a) export: "Export data" as the DPO (admin) over XML-RPC, then the LGPD job builds the ZIP in the cron thread;
+(a) export: "Export data" as the DPO (admin) over XML-RPC, then the request's job (queue_job) builds the ZIP;
     timed until the request is done (target <= 5 s); the ZIP is downloaded through its signed link and checked
     (every message and every file in it).
-(b) anonymisation: the wizard confirmed over XML-RPC, then the erasure steps in the cron thread; timed until
+(b) anonymisation: the wizard confirmed over XML-RPC, then the erasure steps in the request's job; timed until
     the request is done (target <= 10 s); checked: the 10,000 messages are still counted, none holds its text,
     no file or S3 object is left.
 
@@ -105,14 +105,14 @@ def create_contact(stack, messages, media_count, s3_share, s3):
          WHERE w.channel_id = %(channel)s AND w.direction = 'out'
     """, {"wa_id": wa_id, "channel": channel_id})
     probe.execute("""
-        INSERT INTO whatsapp_inbox (raw_body, received_at, state, partition, attempts, summary,
+        INSERT INTO whatsapp_inbox (raw_body, received_at, state, summary,
                                     create_date, write_date, create_uid, write_uid)
         SELECT json_build_object('object', 'whatsapp_business_account', 'entry', json_build_array(json_build_object(
                    'id', '1', 'changes', json_build_array(json_build_object('field', 'messages', 'value',
                    json_build_object('contacts', json_build_array(json_build_object('wa_id', %(wa_id)s::text,
                                      'profile', json_build_object('name', %(name)s::text))),
                                      'messages', json_build_array(w.payload)))))))::text,
-               now(), 'done', 0, 1, 'messages: 1', now(), now(), 1, 1
+               now(), 'done', 'messages: 1', now(), now(), 1, 1
           FROM whatsapp_message w WHERE w.channel_id = %(channel)s AND w.direction = 'in' AND w.payload IS NOT NULL
     """, {"wa_id": wa_id, "name": NAME, "channel": channel_id})
     # Media: attachments of the conversation created by Odoo (filestore bytes), or S3 objects with stubs.

@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/res_partner_views.xml",
         "views/whatsapp_lgpd_request_views.xml",
         "views/wizard_views.xml",

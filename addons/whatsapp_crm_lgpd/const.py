@@ -58,3 +58,8 @@ EXPORT_ROUTE = "/whatsapp_lgpd/export"
 ERASE_BATCH = 5000
 # Attempts of a failing job before it stops and waits for the DPO (a storage outage can last).
 MAX_JOB_ATTEMPTS = 12
+# The LGPD jobs' queue_job channel (data/queue_job_data.xml): exports and erasures, one job per request.
+JOB_CHANNEL_LGPD = "root.whatsapp.lgpd"
+# A request's job works this long at most, then hands over to a new job: a worker is never held for
+# hours, and a prefork worker's time limit is never reached.
+JOB_TIME_BUDGET_SECONDS = 60

@@ -2,6 +2,7 @@ import base64
 import logging
 import secrets
 import tempfile
+import time
 from datetime import timedelta
 from functools import partial
 from urllib.parse import urlparse
@@ -11,6 +12,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import file_open, format_datetime
 from odoo.tools.misc import limited_field_access_token, verify_limited_field_access_token
 
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+from odoo.addons.whatsapp_crm.models.whatsapp_job import commit_step, delay
 from odoo.addons.whatsapp_crm.tools.media_storage import StorageError
 
 from ..const import (
@@ -21,6 +24,8 @@ from ..const import (
     EXPORT_LINK_HOURS_PARAM,
     EXPORT_ROUTE,
     EXPORT_TOKEN_SCOPE,
+    JOB_CHANNEL_LGPD,
+    JOB_TIME_BUDGET_SECONDS,
     MAX_JOB_ATTEMPTS,
     REQUEST_TYPES,
 )
@@ -30,7 +35,6 @@ from .lgpd_subject import LgpdSubject
 _logger = logging.getLogger(__name__)
 
 DPO_GROUP = "whatsapp_crm_lgpd.group_whatsapp_dpo"
-JOBS_CRON = "whatsapp_crm_lgpd.ir_cron_whatsapp_lgpd_jobs"
 README_TEMPLATE = "whatsapp_crm_lgpd/data/export_readme.pt_BR.txt"
 # What the DPO edits on a request; state, jobs and exports move through the actions only.
 EDITABLE_FIELDS = frozenset({"requester", "channel", "received_on", "operator_id", "note", "refusal_reason"})
@@ -42,12 +46,10 @@ class WhatsAppLgpdRequest(models.Model):
 
     The answer is due within 15 days (Art. 19); the DPO's list shows what is late. Access and
     portability requests build an export (a ZIP behind an expiring signed link), anonymisation and
-    deletion requests run the irreversible erasure. Both are background jobs made of small units,
-    each one method (``_lgpd_run_export``, ``_lgpd_erase_step``), committed one by one, retried with
-    backoff, so that an interruption (crash, storage outage) resumes where it stopped.
-
-    Scheduling lives in two places only: ``_lgpd_schedule`` (wakes the job) and ``_cron_lgpd_jobs``
-    (claims due requests and runs one unit each). A job engine replaces those two and nothing else.
+    deletion requests run the irreversible erasure. Both run as one queue_job job per request
+    (``_job_lgpd_run``, whatsapp_crm's job engine) made of small units, each one method
+    (``_lgpd_run_export``, ``_lgpd_erase_step``), committed one by one, retried with backoff, so that
+    an interruption (crash, storage outage) resumes where it stopped.
     """
 
     _name = "whatsapp.lgpd.request"
@@ -116,8 +118,6 @@ class WhatsAppLgpdRequest(models.Model):
                              groups="whatsapp_crm_lgpd.group_whatsapp_dpo,base.group_system",
                              help="Signed link to the ZIP; it works until it expires, for whoever has it.")
     export_download_count = fields.Integer("Downloads", readonly=True)
-
-    _job_due_index = models.Index("(job_next_attempt_at, id) WHERE job_state IN ('queued', 'running')")
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -242,11 +242,11 @@ class WhatsAppLgpdRequest(models.Model):
             raise AccessError(self.env._("Only the data protection officer (DPO) can do this."))
 
     # ------------------------------------------------------------
-    # JOBS: scheduling (the job engine's switch point)
+    # JOBS: the request's job (queue_job, whatsapp_crm's job engine)
     # ------------------------------------------------------------
 
     def _lgpd_queue(self, resume=False):
-        """Queue this request's job (export or erasure) and wake the job runner."""
+        """Queue this request's job (export or erasure)."""
         self.ensure_one()
         values = {"job_state": "queued", "job_attempts": 0, "job_error": False,
                   "job_next_attempt_at": fields.Datetime.now(), "state": "in_progress",
@@ -261,48 +261,52 @@ class WhatsAppLgpdRequest(models.Model):
         self.env["whatsapp.lgpd.audit"]._log(
             "erasure_queued" if self.job_kind == "erasure" else "export_queued", request=self,
             details="resumed" if resume else None)
-        self._lgpd_schedule()
+        self._lgpd_enqueue()
 
-    def _lgpd_schedule(self, at=None):
-        """Wake the job runner (now, or at ``at``). Today an ir.cron + ``_trigger``; a job engine
-        (queue_job's ``with_delay(eta=at)._lgpd_run_unit()``) replaces this method's body.
+    def _lgpd_enqueue(self):
+        """Enqueue the job that runs this request; it starts once the transaction commits, as the
+        WhatsApp processing user. While one waits, enqueuing again is that job (identity key)."""
+        for request in self:
+            delay(request, channel=JOB_CHANNEL_LGPD, identity_key=f"whatsapp_crm_lgpd.request:{request.id}",
+                  # unlimited for queue_job: the job counts its own failures (MAX_JOB_ATTEMPTS in a row)
+                  max_retries=0,
+                  description=f"WhatsApp LGPD: {request.job_kind} of request {request.name}")._job_lgpd_run()
 
-        Within the runner's own loop, the next unit runs without being woken."""
-        if at is None and self.env.context.get("whatsapp_lgpd_runner"):
-            return
-        self.env.ref(JOBS_CRON)._trigger(at)
-
-    @api.model
-    def _cron_lgpd_jobs(self):
-        """Run due units (one per claimed request, committed each), until none is due."""
-        cron = self.env["ir.cron"]
-        runner = self.with_context(whatsapp_lgpd_runner=True)
-        while request := runner._lgpd_claim_due():
-            request._lgpd_run_unit()
-            if cron._commit_progress(1, remaining=runner._lgpd_count_due()) <= 0:
-                return
-
-    @api.model
-    def _lgpd_claim_due(self, exclude=()):
-        """Lock one request whose job is due (SKIP LOCKED: two runners never work on one request)."""
-        self.flush_model(["job_state", "job_next_attempt_at"])
-        self.env.cr.execute("""
-            SELECT id FROM whatsapp_lgpd_request
-             WHERE job_state IN ('queued', 'running') AND job_next_attempt_at <= %s AND id != ALL(%s)
-             ORDER BY job_next_attempt_at, id
-             LIMIT 1
-               FOR UPDATE SKIP LOCKED
-        """, [fields.Datetime.now(), list(exclude)])
-        row = self.env.cr.fetchone()
-        return self.browse(row[0]) if row else self.browse()
-
-    @api.model
-    def _lgpd_count_due(self):
-        return self.search_count([("job_state", "in", ("queued", "running")),
-                                  ("job_next_attempt_at", "<=", fields.Datetime.now())])
+    def _job_lgpd_run(self):
+        """The request's job: its units one after the other (the export; each erasure step), each
+        committed, until the request is done. A failing unit is rolled back, recorded on the request
+        (attempts, error, audit), committed, and the job is postponed with backoff
+        (``RetryableJobError``); after ``MAX_JOB_ATTEMPTS`` failures in a row the request stops
+        ("failed", the DPO resumes it) and so does the job (``FailedJobError``, a dead letter the
+        administrators see). A job killed mid-unit is requeued by queue_job and repeats that unit.
+        """
+        self.ensure_one()
+        # sudo: whatsapp.lgpd.request - the job runs as the WhatsApp processing user; the DPO's action
+        # ordered it, and the export and the erasure reach every place of the subject's data (LgpdSubject)
+        request = self.sudo()
+        started = time.monotonic()
+        while True:
+            # Two jobs of one request (one requeued, one enqueued again) never run a unit at once.
+            self.env.cr.execute("SELECT id FROM whatsapp_lgpd_request WHERE id = %s FOR UPDATE", [request.id])
+            request.invalidate_recordset()
+            if request.job_state not in ("queued", "running"):
+                return f"nothing to do: the job is {request.job_state}"
+            failed = not request._lgpd_run_unit()
+            commit_step(self.env)
+            if request.job_state == "failed":
+                raise FailedJobError(f"stopped after {MAX_JOB_ATTEMPTS} attempts: {request.job_error}")
+            if failed:
+                wait = (request.job_next_attempt_at - fields.Datetime.now()).total_seconds()
+                raise RetryableJobError(request.job_error, seconds=max(int(wait), 1))
+            if request.job_state == "done":
+                return "done"
+            if time.monotonic() - started > JOB_TIME_BUDGET_SECONDS:
+                request._lgpd_enqueue()
+                return f"handed over to a new job at: {request.job_step}"
 
     def _lgpd_run_unit(self):
-        """One unit of this request's job. Never raises: a failure is recorded and retried later."""
+        """One unit of this request's job; returns whether it succeeded. Never raises: a failure is
+        rolled back to the unit's start and recorded."""
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
@@ -310,8 +314,10 @@ class WhatsAppLgpdRequest(models.Model):
                     self._lgpd_erase_step()
                 else:
                     self._lgpd_run_export()
-        except Exception as error:  # noqa: BLE001 - one failing request must not stop the others
+        except Exception as error:  # noqa: BLE001 - recorded on the request, retried by the job
             self._lgpd_job_failed(error)
+            return False
+        return True
 
     def _lgpd_job_failed(self, error):
         # The error text is ours (storage, refusals) or only the exception's type: a database error
@@ -328,9 +334,8 @@ class WhatsAppLgpdRequest(models.Model):
         # sudo: whatsapp.lgpd.request - job fields are written by the job only
         self.sudo().write(values)
         if self.job_kind == "erasure":
-            self.env["whatsapp.lgpd.audit"]._log("erasure_failed", request=self, details=message[:200])
-        if values.get("job_next_attempt_at"):
-            self._lgpd_schedule(values["job_next_attempt_at"])
+            self.env["whatsapp.lgpd.audit"]._log("erasure_failed", request=self, details=message[:200],
+                                                 operator=self.operator_id or None)
 
     # ------------------------------------------------------------
     # JOBS: export
@@ -371,7 +376,7 @@ class WhatsAppLgpdRequest(models.Model):
         if previous_fname and previous_fname != attachment.store_fname:
             self.env.cr.postcommit.add(partial(self.env["ir.attachment"]._lgpd_purge_files, [previous_fname]))
         sections = archive.sections
-        self.env["whatsapp.lgpd.audit"]._log("export_built", request=self, details=(
+        self.env["whatsapp.lgpd.audit"]._log("export_built", request=self, operator=self.operator_id or None, details=(
             f"{len(sections.get('messages', []))} messages, {len(sections.get('files', []))} files, "
             f"{len(raw)} bytes"))
 
@@ -496,7 +501,6 @@ class WhatsAppLgpdRequest(models.Model):
             "Step %(step)s of %(steps)s: %(place)s", step=index + 1, steps=steps, place=place) if index < len(concerns)
             else self.env._("Step %(step)s of %(steps)s: checking %(place)s", step=index + 1, steps=steps, place=place))
         request_sudo.write(values)
-        self._lgpd_schedule()
 
     def _lgpd_erasure_finished(self, concerns):
         """Every place is clean: the contact is marked anonymised and the identifiers the erasure kept
@@ -510,7 +514,8 @@ class WhatsAppLgpdRequest(models.Model):
             "job_state": "done", "job_progress": 100, "job_step": False, "job_error": False,
             "job_attempts": 0, "state": "done", "done_on": now,
         })
-        self.env["whatsapp.lgpd.audit"]._log("erasure_done", request=self, details=f"{len(concerns)} places")
+        self.env["whatsapp.lgpd.audit"]._log("erasure_done", request=self, details=f"{len(concerns)} places",
+                                             operator=self.operator_id or None)
 
     # ------------------------------------------------------------
     # LGPD CONCERN (the subject's own requests)

@@ -1,5 +1,5 @@
 """Helpers of the LGPD tests: users of each role, a conversation rich in personal data, the LGPD
-job's work run in the test transaction, and a scan of every text column of the database."""
+jobs' work run in the test transaction, and a scan of every text column of the database."""
 import base64
 import hashlib
 import io
@@ -7,9 +7,11 @@ import json
 import re
 import zipfile
 
+from odoo import fields
 from odoo.tests import new_test_user
 from odoo.tools import SQL
 
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.whatsapp_crm.tests.media_common import MediaCase, S3MediaCase
 from odoo.addons.whatsapp_crm_lgpd.tools.identifiers import phone_text_forms
 
@@ -83,17 +85,26 @@ class LgpdCase(MediaCase):
     # Jobs
     # ------------------------------------------------------------
 
-    def run_lgpd_jobs(self, max_units=500):
-        """What the LGPD cron does (without its commits): due units until none is due."""
-        requests = self.env["whatsapp.lgpd.request"]
-        for _unit in range(max_units):
-            request = requests._lgpd_claim_due()
-            if not request:
+    def run_lgpd_jobs(self, max_runs=50):
+        """What the LGPD jobs do (without their commits), as the processing user: the job of every
+        request that is due, until none is; a job postponed for a retry waits for its time (tests
+        move ``job_next_attempt_at`` to run it)."""
+        requests = self.env["whatsapp.lgpd.request"].sudo()
+        for _run in range(max_runs):
+            due = requests.search([("job_state", "in", ("queued", "running")), "|",
+                                   ("job_next_attempt_at", "=", False),
+                                   ("job_next_attempt_at", "<=", fields.Datetime.now())])
+            if not due:
                 return
-            request._lgpd_run_unit()
-            # As the unit's commit would: notifications reach the bus table, then after-commit work.
-            self.env.cr.precommit.run()
-            self.env.cr.postcommit.run()
+            for request in due.with_user(self.processing_user):
+                try:
+                    request._job_lgpd_run()
+                except (RetryableJobError, FailedJobError):
+                    pass  # postponed, or stopped until the DPO resumes it
+                # As the job's commits would: notifications reach the bus table, then after-commit work.
+                self.env.cr.precommit.run()
+                self.env.cr.postcommit.run()
+            due.invalidate_recordset()
         raise AssertionError("the LGPD jobs never ended")
 
     def export_as_dpo(self, partner):
