@@ -1,6 +1,9 @@
 """The attendant's day in a browser: quick replies, closing with the farewell, a rating arriving."""
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.job import Job
+from odoo.addons.whatsapp_crm.models.whatsapp_inbox import DRAIN_IDENTITY
+
 from .attendance_common import AttendanceCase
 
 
@@ -55,9 +58,18 @@ class TestUiAttendance(AttendanceCase):
         self.send_outgoing()
         survey = self.channel.whatsapp_survey_message_id
         self.maria.list_reply("whatsapp_crm.survey:5", "5 - Very good", reply_to=survey.wamid)  # stored, not processed
+        self.env["whatsapp.inbox"]._wake_drain()  # what the POST's commit does (no commit inside a test)
+        # queue_job's runner takes the pending drain job: it marks it enqueued, then calls
+        # /queue_job/runjob, which the tour does once the manager is looking at the conversation.
+        drain = self.env["queue.job"].search([("identity_key", "=", DRAIN_IDENTITY), ("state", "=", "pending")])
+        self.assertEqual(len(drain), 1, "the customer's answer waits for one drain job")
+        job = Job.load(self.env, drain.uuid)
+        job.set_enqueued()
+        job.store()
         self.start_tour(f"/odoo/discuss?active_id=discuss.channel_{self.channel.id}", "whatsapp_crm_rating_tour",
                         login="admin")
         self.env.invalidate_all()
+        self.assertEqual(drain.state, "done")
         rating = self.channel.whatsapp_survey_rating_id
         self.assertEqual((rating.rating, rating.consumed, rating.rated_partner_id), (5.0, True, self.attendant.partner_id))
 

@@ -2,6 +2,9 @@ import { registry } from "@web/core/registry";
 
 import { WHATSAPP_CONVERSATION } from "./whatsapp_crm_reply_tour";
 
+/** The protocol number the conversation's header shows, which the quick reply must quote. */
+let protocol;
+
 /**
  * An attendant's quick reply: "::oi" inserts the text with the customer's first name and the
  * protocol filled in. On the way: the protocol in the header, the last message and the waiting time
@@ -23,7 +26,15 @@ registry.category("web_tour.tours").add("whatsapp_crm_quick_reply_tour", {
             trigger: ".o-mail-Message-body:contains(Preciso de ajuda com meu pedido)",
         },
         {
-            trigger: ".o-whatsapp-ConversationHeader-protocol:contains(-0000)",
+            // A protocol number ("2026-000123"). Not a fixed one: the sequence is a PostgreSQL
+            // sequence, which the tests' rollbacks do not rewind.
+            trigger: ".o-whatsapp-ConversationHeader-protocol",
+            run() {
+                protocol = this.anchor.textContent.trim();
+                if (!/^\d{4}-\d{6}$/.test(protocol)) {
+                    throw new Error(`not a protocol number: ${protocol}`);
+                }
+            },
         },
         {
             trigger: ".o-mail-Composer-input",
@@ -37,11 +48,12 @@ registry.category("web_tour.tours").add("whatsapp_crm_quick_reply_tour", {
             trigger: ".o-mail-Composer-input",
             async run() {
                 // The server fills the variables: the text changes once its answer is back.
-                const filled = /^Olá, Maria! Seu protocolo é \d{4}-\d{6}\. Aqui é Ana Atendente\./;
-                for (let attempt = 0; attempt < 100 && !filled.test(this.anchor.value); attempt++) {
+                const filled = `Olá, Maria! Seu protocolo é ${protocol}. Aqui é Ana Atendente.`;
+                const isFilled = () => this.anchor.value.startsWith(filled);
+                for (let attempt = 0; attempt < 100 && !isFilled(); attempt++) {
                     await new Promise((resolve) => setTimeout(resolve, 100));
                 }
-                if (!filled.test(this.anchor.value)) {
+                if (!isFilled()) {
                     throw new Error(`quick reply not filled: ${this.anchor.value}`);
                 }
             },

@@ -2,8 +2,8 @@ import { registry } from "@web/core/registry";
 
 /**
  * A manager follows a closed conversation whose satisfaction survey is pending: the customer's
- * answer, already received by the webhook, is processed by the inbox job (run here as an
- * administrator would from Settings) and arrives live as the conversation's rating.
+ * answer, already received by the webhook, is processed by the inbox's drain job (run here the
+ * way queue_job's runner runs it, through /queue_job/runjob) and arrives live as the conversation's rating.
  */
 registry.category("web_tour.tours").add("whatsapp_crm_rating_tour", {
     steps: () => [
@@ -13,14 +13,24 @@ registry.category("web_tour.tours").add("whatsapp_crm_rating_tour", {
         {
             trigger: ".o-whatsapp-WindowBanner .o-whatsapp-QueueBadge.o-closed",
             async run() {
+                // What queue_job's runner does with an enqueued job (the test enqueued the drain job).
                 const { orm } = odoo.__WOWL_DEBUG__.root.env.services;
-                const crons = await orm.searchRead(
-                    "ir.cron",
-                    [["cron_name", "ilike", "WhatsApp: process received webhook events"]],
-                    ["id"]
+                const jobs = await orm.searchRead(
+                    "queue.job",
+                    [
+                        ["channel_method_name", "=", "<whatsapp.inbox>._job_drain"],
+                        ["state", "=", "enqueued"],
+                    ],
+                    ["uuid"]
                 );
-                for (const cron of crons) {
-                    await orm.call("ir.cron", "method_direct_trigger", [[cron.id]]);
+                if (!jobs.length) {
+                    throw new Error("no drain job waits for the runner");
+                }
+                for (const job of jobs) {
+                    const response = await fetch(`/queue_job/runjob?job_uuid=${job.uuid}`);
+                    if (!response.ok) {
+                        throw new Error(`/queue_job/runjob answered ${response.status}`);
+                    }
                 }
             },
         },

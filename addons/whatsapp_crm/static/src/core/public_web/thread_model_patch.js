@@ -39,6 +39,11 @@ const threadPatch = {
      */
     setAsDiscussThread(pushState) {
         super.setAsDiscussThread(pushState);
+        if (this.channel_type === "whatsapp") {
+            // A conversation listed by the queue came with the list's few fields (the user may not be
+            // a member): its header needs the conversation's whole data (e.g. the customer's details).
+            this.store.Thread.getOrFetch(this);
+        }
         if (this.store.env.services.ui.isSmall && this.channel_type === "whatsapp") {
             this.store.discuss.activeTab = "whatsapp";
         }
