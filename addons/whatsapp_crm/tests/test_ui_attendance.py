@@ -21,6 +21,9 @@ class TestUiAttendance(AttendanceCase):
             "whatsapp_scope": "everyone",
         })
         vip = self.env["whatsapp.label"].create({"name": "VIP", "color": 2})
+        # The attendant answering it: read receipts come from the assignee's screen, not from
+        # whoever looks at a conversation from the queue.
+        self.channel.with_user(self.attendant).action_whatsapp_take()
         self.start_tour("/odoo/discuss", "whatsapp_crm_quick_reply_tour", login="attendant")
         self.env.invalidate_all()  # the tour wrote through the browser's requests
         reply = self.outbound(self.channel).filtered(lambda m: "Cliente já trocou" not in m.mail_message_id.body)
