@@ -39,7 +39,8 @@ class TestUiTemplates(WhatsAppCase):
         self.start_tour("/odoo/discuss", "whatsapp_crm_template_ticks_tour", login="attendant")
 
     def test_countdown_flips_at_expiry(self):
-        self.channel.whatsapp_last_inbound_at = fields.Datetime.now() - timedelta(hours=22, minutes=30)
+        # The window ends 45 s from now: the tour sees its last minute, then its end.
+        self.channel.whatsapp_last_inbound_at = fields.Datetime.now() - timedelta(hours=24) + timedelta(seconds=45)
         # The attendant answering it (a member): what the tour sets in the browser is not then
         # replaced by the data Discuss fetches for a conversation one only looks at.
         self.channel.with_user(self.attendant).action_whatsapp_take()
