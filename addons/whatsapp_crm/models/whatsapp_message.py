@@ -469,8 +469,7 @@ class WhatsAppMessage(models.Model):
             self._set_failed(None, error.reason, str(error))
             return
         except GraphError as error:
-            error.outcome_unknown = False
-            self._handle_send_error(error)
+            self._handle_send_error(error, reached_customer_maybe=False)
             return
         if isinstance(payload, str):  # a reason we cannot send at all
             self._set_failed(None, payload, self.env._("Not sent"))
@@ -538,13 +537,15 @@ class WhatsAppMessage(models.Model):
         return text_payload(to or None, body, recipient=None if to else recipient,
                             reply_to=self.reply_to_wamid or None)
 
-    def _handle_send_error(self, error):
+    def _handle_send_error(self, error, reached_customer_maybe=True):
+        """``reached_customer_maybe=False`` for calls that send nothing to the customer (a file
+        upload): even one whose answer was lost is simply retried."""
         if self._outbound_forget_stale_media(error):
             return
         attempts = self.send_attempts + 1
         if error.category == "auth":
             self.account_id._mark_auth_error(error)
-        if error.outcome_unknown:
+        if error.outcome_unknown and reached_customer_maybe:
             # The request left and no answer came back: Meta may have delivered it. Sending again
             # could make the customer read it twice: an attendant decides (action_whatsapp_resend),
             # and the statuses of the first attempt, if they come, settle it.
