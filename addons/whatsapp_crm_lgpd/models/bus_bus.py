@@ -15,7 +15,7 @@ class BusBus(models.Model):
 
     @api.model
     def _lgpd_erase(self, subject, limit):
-        channel_ids = "|".join(str(channel_id) for channel_id in subject.channels.ids) or "0"
+        channel_ids = subject.channel_ids_regex
         # The attendants' queue (a subchannel per company) carries the conversations' previews.
         self.env.cr.execute("""
             DELETE FROM bus_bus

@@ -32,6 +32,11 @@ class LgpdSubject:
             ("channel_type", "=", "whatsapp"), ("whatsapp_partner_id", "=", self.partner.id)])
 
     @cached_property
+    def channel_ids_regex(self):
+        """A regex alternation of the conversations' ids (``0`` when none), for JSON notifications."""
+        return "|".join(str(channel_id) for channel_id in self.channels.ids) or "0"
+
+    @cached_property
     def whatsapp_messages(self):
         return self.env["whatsapp.message"].search([
             "|", ("partner_id", "=", self.partner.id), ("channel_id", "in", self.channels.ids)])

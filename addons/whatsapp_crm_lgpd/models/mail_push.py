@@ -12,7 +12,7 @@ class MailPush(models.Model):
 
     @api.model
     def _lgpd_erase(self, subject, limit):
-        channel_ids = "|".join(str(channel_id) for channel_id in subject.channels.ids) or "0"
+        channel_ids = subject.channel_ids_regex
         self.env.cr.execute(r"""
             DELETE FROM mail_push
              WHERE (payload ~ '"model":\s*"discuss\.channel"' AND payload ~ %s) OR payload LIKE ANY(%s)
