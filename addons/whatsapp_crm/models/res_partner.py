@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from ..tools.inbound_render import clean_name
+from ..tools.wa_number import canonical_wa_id
 
 _logger = logging.getLogger(__name__)
 
@@ -176,11 +177,13 @@ class ResPartner(models.Model):
     def _whatsapp_e164(self, wa_id):
         """'+5511987654321' for wa_id '551187654321' or '5511987654321'.
 
-        phone_validation's Brazilian metadata adds the mobile 9th digit when it formats
-        internationally; formatting that result as E.164 gives one canonical form for both.
+        The 9th digit is settled by :func:`canonical_wa_id` (the same rule that orders a customer's
+        events); formatting internationally, then as E.164, gives phone_validation's one form of
+        the rest.
         """
-        international = self._phone_format(number=f"+{wa_id}", force_format="INTERNATIONAL")
-        return self._phone_format(number=international or f"+{wa_id}", force_format="E164") or f"+{wa_id}"
+        number = f"+{canonical_wa_id(wa_id)}"
+        international = self._phone_format(number=number, force_format="INTERNATIONAL")
+        return self._phone_format(number=international or number, force_format="E164") or number
 
     @api.model
     def _whatsapp_clean_name(self, name):

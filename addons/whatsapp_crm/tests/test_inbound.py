@@ -60,12 +60,17 @@ class TestInbound(WhatsAppCase):
         self.assertEqual(len(self.whatsapp_message(delivery.wamid).mail_message_id), 1)
 
     def test_brazil_ninth_digit_is_one_person(self):
-        self.customer("5511987654321", "Maria").text("com o 9")
-        self.customer("551187654321", "Maria").text("sem o 9")
-        self.process_inbox()
-        partners = self.env["res.partner"].search([("phone_sanitized", "=", "+5511987654321")])
-        self.assertEqual(len(partners), 1)
-        self.assertEqual(len(self.conversation_of(partners)), 1)
+        # Pre-2016 mobiles started with 6 to 9 (phonenumbers still takes 7xxx-xxxx for a valid mobile).
+        for first_digit in "6789":
+            with self.subTest(first_digit=first_digit):
+                local = f"{first_digit}7654321"
+                with_nine = self.customer(f"55119{local}", "Maria").text("com o 9")
+                without_nine = self.customer(f"5511{local}", "Maria").text("sem o 9")
+                self.process_inbox()
+                partner = self.whatsapp_message(with_nine.wamid).partner_id
+                self.assertEqual(self.whatsapp_message(without_nine.wamid).partner_id, partner)
+                self.assertEqual(partner.phone_sanitized, f"+55119{local}")
+                self.assertEqual(len(self.conversation_of(partner)), 1)
 
     def test_username_only_customer_is_found_by_bsuid(self):
         customer = self.sandbox.customer(None, "Cliente Sem Número", user_id="BR.1234567890ABCDEF")

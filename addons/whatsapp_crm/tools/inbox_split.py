@@ -18,9 +18,9 @@ with thousands of digits, a body that is not UTF-8, more items than Meta ever ba
 """
 
 import json
-import re
 from dataclasses import dataclass
 
+from .wa_number import canonical_wa_id
 from .webhook_payload import (
     ChangeErrors,
     InboundMessage,
@@ -31,8 +31,6 @@ from .webhook_payload import (
     iter_events,
 )
 
-# A Brazilian mobile number without its ninth digit: 55, the area code, then 8 digits from 6 to 9.
-_BR_MOBILE_WITHOUT_NINE = re.compile(r"55([1-9][0-9])([6-9][0-9]{7})")
 # A ``customer_key`` is stored in a Char column and hashed into an advisory lock: keep it short.
 MAX_KEY_LENGTH = 80
 
@@ -127,13 +125,6 @@ def plan_item(index, event):
     kind = KIND_ERRORS if isinstance(event, ChangeErrors) else KIND_OTHER
     assert isinstance(event, ChangeErrors | OtherChange)
     return PlannedItem(index, kind, _key("number", number), number, None, None)
-
-
-def canonical_wa_id(wa_id):
-    """One form per person for ordering: a Brazilian mobile gets its ninth digit
-    (``551187654321`` and ``5511987654321`` are the same phone); anything else is kept as is."""
-    match = _BR_MOBILE_WITHOUT_NINE.fullmatch(wa_id or "")
-    return f"55{match.group(1)}9{match.group(2)}" if match else wa_id
 
 
 def _key(prefix, value, number=None):
