@@ -172,7 +172,7 @@ CONF
 # The job engine for a server that runs background work (make run, not the tests, which run jobs
 # inside their own transaction): queue_job loaded server-wide starts its job runner, which hands each
 # job to this server's HTTP port. Channel capacities: how many jobs of each kind run at once.
-QUEUE_JOB_CHANNELS="${QUEUE_JOB_CHANNELS:-root:4,root.whatsapp.inbox:2,root.whatsapp.send:1,root.whatsapp.media:1}"
+QUEUE_JOB_CHANNELS="${QUEUE_JOB_CHANNELS:-root:4,root.whatsapp.inbox:2,root.whatsapp.send:1,root.whatsapp.media:1,root.whatsapp.push:1}"
 append_queue_job_conf() {  # $1 = file, $2 = HTTP port the runner sends jobs to
     sed -i -e '/^\[queue_job\]/,$d' -e '/^server_wide_modules/d' "$1"
     sed -i 's/^\(\[options\]\)$/\1\nserver_wide_modules = base,web,queue_job/' "$1"

@@ -33,6 +33,8 @@
         "views/res_config_settings_conversation_views.xml",
         "views/discuss_channel_attendance_views.xml",
         "views/whatsapp_attendance_views.xml",
+        "views/res_users_notify_views.xml",
+        "views/res_config_settings_notify_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

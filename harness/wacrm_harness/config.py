@@ -30,7 +30,7 @@ TEMPLATE_RECIPE = "1"
 # The job engine (OCA queue_job), loaded server-wide as scripts/common.sh and odoo.conf do, and the
 # capacities of its channels: as many drain jobs as the machine has cores, one sender, one downloader.
 SERVER_WIDE_MODULES = "base,web,queue_job"
-QUEUE_JOB_CHANNELS = "root:4,root.whatsapp.inbox:2,root.whatsapp.send:1,root.whatsapp.media:1"
+QUEUE_JOB_CHANNELS = "root:4,root.whatsapp.inbox:2,root.whatsapp.send:1,root.whatsapp.media:1,root.whatsapp.push:1"
 # The advisory lock every drain job takes to split stored POSTs (models/whatsapp_inbox.py).
 SPLIT_LOCK = "whatsapp_crm.inbox.split"
 # The identity key of the drain job a POST makes sure is pending (models/whatsapp_inbox.py).

@@ -1,0 +1,234 @@
+"""Who is alerted of a customer's message, and the web push that alerts them with the tab closed.
+
+Discuss would push a channel's messages to its members, inside ``message_post``: a search with a
+large domain and up to 4 synchronous HTTP requests per message, in the transaction that processes
+the customer's message. Here a customer's message is posted without recipients (the assignee, its
+member, still gets it live on the bus), and after the processing batch commits, one job sends the
+pushes: to the attendant who answers the conversation, or while nobody does, to the attendants who
+may take it. Attendants' replies, notes and notices are never pushed.
+"""
+import logging
+
+from odoo import api, models
+from odoo.tools import html2plaintext
+from odoo.tools.translate import LazyTranslate
+
+from ..const import JOB_CHANNEL_PUSH
+from ..tools.web_push_request import shorten
+from .discuss_channel import is_whatsapp_channel
+from .whatsapp_job import delay
+
+_lt = LazyTranslate(__name__)
+_logger = logging.getLogger(__name__)
+
+# The ids of a transaction's customer messages awaiting their web push job (cursor postcommit data).
+PUSH_BATCH_KEY = "whatsapp_crm.web_push"
+PREVIEW_TEXT_LIMIT = 120
+# What the notification says of a message that is not (only) text, by WhatsApp message kind.
+PUSH_PREVIEWS = {
+    "image": _lt("📷 Photo"),
+    "video": _lt("🎥 Video"),
+    "audio": _lt("🎵 Audio"),
+    "voice": _lt("🎤 Voice message"),
+    "document": _lt("📄 Document"),
+    "sticker": _lt("💟 Sticker"),
+    "location": _lt("📍 Location"),
+    "contacts": _lt("👤 Contact"),
+    "order": _lt("🛒 Order"),
+}
+# Odoo's presence statuses an attendant chooses to say "not now": nobody pushes them a queue message.
+UNAVAILABLE_STATUSES = ("busy", "away")
+
+
+class DiscussChannel(models.Model):
+    _inherit = "discuss.channel"
+
+    # ------------------------------------------------------------
+    # RECIPIENTS
+    # ------------------------------------------------------------
+
+    def _whatsapp_push_recipients(self):
+        """The users to alert of a new customer message in this conversation.
+
+        The assignee, unless they muted the conversation or set "Do Not Disturb"; while nobody is
+        assigned, the attendants who may take it and are available (not "Away" nor "Do Not
+        Disturb" in Odoo's presence), plus the managers who asked for every unassigned message.
+        Never the customer's partner, never anyone who turned WhatsApp push off.
+        """
+        self.ensure_one()
+        # sudo: discuss.channel - assignment and members of the conversation, read by the push job
+        channel_sudo = self.sudo()
+        users = self.env["res.users"]
+        if not is_whatsapp_channel(channel_sudo) or channel_sudo.whatsapp_status != "open":
+            return users
+        if channel_sudo.whatsapp_assignee_id:
+            users = channel_sudo.whatsapp_assignee_id
+        else:
+            users = channel_sudo._whatsapp_unassigned_push_candidates().filtered(
+                lambda user: user.manual_im_status not in UNAVAILABLE_STATUSES and not user.is_out_of_office)
+            users |= channel_sudo._whatsapp_push_managers_opted_in()
+        muted = channel_sudo.channel_member_ids.filtered(
+            lambda member: member.mute_until_dt or member.custom_notifications == "no_notif").partner_id
+        return users.filtered(lambda user: (
+            user.active and user._is_internal() and user.whatsapp_push_enabled
+            and user.manual_im_status != "busy"
+            and user.partner_id not in muted
+            and user.partner_id != channel_sudo.whatsapp_partner_id))
+
+    def _whatsapp_unassigned_push_candidates(self):
+        """Who may take this unassigned conversation (and so is alerted of its messages).
+
+        Extension point for departments (issue 16): narrow this down to the conversation's department.
+        Today: every active attendant of the conversation's company (the transfer rule).
+        """
+        self.ensure_one()
+        # sudo: res.users - attendants' availability and settings, read by the push job
+        return self._whatsapp_transfer_targets().sudo()
+
+    def _whatsapp_push_managers_opted_in(self):
+        """Managers of the conversation's company who asked to be alerted of every unassigned message."""
+        # sudo: res.users - managers' opt-in, read by the push job
+        users_sudo = self.env["res.users"].sudo()
+        if not self.whatsapp_company_id:
+            return users_sudo
+        return users_sudo.search([
+            ("whatsapp_notify_all_unassigned", "=", True),
+            ("group_ids", "in", self.env.ref("whatsapp_crm.group_whatsapp_manager").ids),
+            ("company_ids", "in", self.whatsapp_company_id.ids),
+        ])
+
+    # ------------------------------------------------------------
+    # PAYLOAD
+    # ------------------------------------------------------------
+
+    def _whatsapp_push_payload(self, message_sudo, whatsapp_message_sudo):
+        """What the service worker shows (``showNotification(title, options)``), in the env's language.
+
+        One notification per conversation (``tag``): a new message replaces the previous one and
+        alerts again (``renotify``); clicking it opens the conversation in Discuss.
+        """
+        self.ensure_one()
+        partner = self.whatsapp_partner_id
+        contact = partner.name or partner.whatsapp_profile_name or partner.phone or self.name
+        return {
+            "title": f"WhatsApp · {contact}",
+            "options": {
+                "body": self._whatsapp_push_preview(message_sudo, whatsapp_message_sudo),
+                "icon": f"/web/image/res.partner/{partner.id}/avatar_128" if partner else
+                        "/web/static/img/odoo-icon-192x192.png",
+                "tag": self._whatsapp_push_tag(),
+                "renotify": True,
+                "timestamp": int(message_sudo.create_date.timestamp() * 1000),
+                "data": {"model": "discuss.channel", "res_id": self.id, "action": "mail.action_discuss"},
+            },
+        }
+
+    def _whatsapp_push_tag(self):
+        """The notification's tag in the browser and its Topic at the push service (≤ 32 URL-safe chars)."""
+        return f"whatsapp-{self.id}"
+
+    def _whatsapp_push_preview(self, message_sudo, whatsapp_message_sudo):
+        """"📷 Foto", "🎤 Mensagem de voz", "📄 <file name>" or the text's first 120 characters.
+
+        Media are described from Meta's payload (caption, file name), not from the Discuss body, which
+        says "receiving the file…" while the download job works.
+        """
+        kind = whatsapp_message_sudo.message_type if whatsapp_message_sudo else "text"
+        if kind not in PUSH_PREVIEWS:
+            text = html2plaintext(message_sudo.body or "", include_references=False)
+            return shorten(text, PREVIEW_TEXT_LIMIT) or self.env._("New message")
+        raw = whatsapp_message_sudo.payload if isinstance(whatsapp_message_sudo.payload, dict) else {}
+        part = raw.get(kind) if isinstance(raw.get(kind), dict) else {}
+        media_sudo = whatsapp_message_sudo.media_ids[:1]
+        if kind == "audio" and (media_sudo.is_voice or part.get("voice")):
+            kind = "voice"
+        if kind == "document":
+            name = media_sudo.filename or media_sudo.original_filename or part.get("filename")
+            return f"📄 {shorten(str(name), PREVIEW_TEXT_LIMIT)}" if name else str(PUSH_PREVIEWS["document"])
+        label = str(PUSH_PREVIEWS[kind])
+        caption = part.get("caption") if isinstance(part.get("caption"), str) else ""
+        # A caption follows the kind, as in WhatsApp's own notifications.
+        return f"{label} · {shorten(caption, PREVIEW_TEXT_LIMIT)}" if caption.strip() else label
+
+    # ------------------------------------------------------------
+    # DISCUSS'S OWN PUSH
+    # ------------------------------------------------------------
+
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """A customer's message: nobody now (its push job follows the commit); Discuss's rule otherwise."""
+        if not self.env.context.get("whatsapp_inbound"):
+            return super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        # One job per transaction (a drain job's batch), created once it is committed: precommit hooks
+        # run at every savepoint, and the job must not exist without its messages.
+        postcommit = self.env.cr.postcommit
+        if PUSH_BATCH_KEY not in postcommit.data:
+            postcommit.data[PUSH_BATCH_KEY] = []
+            postcommit.add(self._whatsapp_enqueue_web_push_after_commit)
+        postcommit.data[PUSH_BATCH_KEY].append(message.id)
+        return []
+
+    def _notify_thread_by_web_push(self, message, recipients_data, msg_vals=False, **kwargs):
+        """Attendants' replies, notes and notices are never pushed: only customers' messages are, by the job."""
+        if any(is_whatsapp_channel(channel) for channel in self):
+            return None
+        return super()._notify_thread_by_web_push(message, recipients_data, msg_vals=msg_vals, **kwargs)
+
+    # ------------------------------------------------------------
+    # THE JOB
+    # ------------------------------------------------------------
+
+    def _whatsapp_enqueue_web_push_after_commit(self):
+        message_ids = self.env.cr.postcommit.data.pop(PUSH_BATCH_KEY, [])
+        if not message_ids:
+            return
+        try:
+            with self.env.registry.cursor() as cr:
+                # Nobody subscribed to push at all: no job (the common case of a desk without it).
+                cr.execute("SELECT 1 FROM mail_push_device LIMIT 1")
+                if not cr.fetchone():
+                    return
+                channels = self.env(cr=cr)["discuss.channel"]
+                delay(channels, channel=JOB_CHANNEL_PUSH,
+                      description=f"WhatsApp: web push for {len(message_ids)} customer message(s)",
+                      )._job_whatsapp_web_push(message_ids)
+        except Exception:  # the messages are posted; a lost push is not worth failing for
+            _logger.exception("WhatsApp: could not enqueue the web push of %s messages", len(message_ids))
+
+    @api.model
+    def _job_whatsapp_web_push(self, message_ids):
+        """Push these customers' messages to the attendants who should see them (one per conversation:
+        a batch's later message of the same conversation replaces the earlier one anyway)."""
+        # sudo: mail.message - the customers' messages this job was created for, posted by the processing user
+        messages_sudo = self.env["mail.message"].sudo().browse(message_ids).exists().filtered(
+            lambda message: message.model == "discuss.channel")
+        latest = {}
+        for message_sudo in messages_sudo.sorted("id"):
+            latest[message_sudo.res_id] = message_sudo
+        if not latest:
+            return {"sent": 0, "failed": 0, "removed": 0}
+        # sudo: discuss.channel - the conversations of those messages
+        channels_sudo = self.sudo().browse(latest).exists()
+        recipients = {channel: channel._whatsapp_push_recipients() for channel in channels_sudo}
+        partners = self.env["res.partner"].union(*(users.partner_id for users in recipients.values()))
+        # sudo: mail.push.device - the browsers the recipients subscribed
+        devices_sudo = self.env["mail.push.device"].sudo().search([("partner_id", "in", partners.ids)])
+        if not devices_sudo:
+            return {"sent": 0, "failed": 0, "removed": 0}
+        devices_by_partner = devices_sudo.grouped("partner_id")
+        # sudo: whatsapp.message - the kind of each customer's message (photo, voice note, document…)
+        whatsapp_messages_sudo = self.env["whatsapp.message"].sudo().search([
+            ("mail_message_id", "in", [message.id for message in latest.values()]), ("direction", "=", "in")])
+        whatsapp_by_message = {wa.mail_message_id.id: wa for wa in whatsapp_messages_sudo}
+        notifications = []
+        for channel_sudo, users in recipients.items():
+            message_sudo = latest[channel_sudo.id]
+            for lang, lang_users in users.grouped(lambda user: user.lang or "en_US").items():
+                devices = self.env["mail.push.device"].union(
+                    *(devices_by_partner.get(partner, self.env["mail.push.device"]) for partner in lang_users.partner_id))
+                if not devices:
+                    continue
+                payload = channel_sudo.with_context(lang=lang)._whatsapp_push_payload(
+                    message_sudo, whatsapp_by_message.get(message_sudo.id))
+                notifications += [(device, payload, channel_sudo._whatsapp_push_tag()) for device in devices]
+        return self.env["whatsapp.push"]._send(notifications)
+

@@ -1,0 +1,89 @@
+"""Web push to attendants' browsers: Odoo's subscriptions, keys and service worker; our headers.
+
+Why not ``mail``'s sender as it is: it sends ``TTL: 60`` (an attendant whose laptop sleeps for
+more than a minute never sees the message), no ``Urgency`` (phones on battery saving may hold it)
+and no ``Topic`` (five messages of one customer wait as five). Why not pywebpush: it would bring
+three libraries pinned below their current versions (cryptography, see shared/PLATFORM.md) to do
+what Odoo's own encryption and JWT signer already do; ``tools/web_push_request.py`` builds the
+request with them (measured: bench/README.md, "Push").
+"""
+import json
+import logging
+
+import requests
+
+from odoo import api, models
+
+from ..tools.web_push_request import PushRequestError, build_push_request, is_gone
+
+_logger = logging.getLogger(__name__)
+
+PUSH_TTL_PARAM = "whatsapp_crm.push_ttl_seconds"
+# An attendant who opens the laptop within the hour still sees the message.
+DEFAULT_PUSH_TTL_SECONDS = 3600
+# Push services answer in tens of milliseconds; a dead one must not hold the push job for long.
+PUSH_TIMEOUT = (3, 5)
+
+
+class WhatsAppPush(models.AbstractModel):
+    _name = "whatsapp.push"
+    _description = "WhatsApp Web Push"
+
+    @api.model
+    def _ttl_seconds(self):
+        param = self.env["ir.config_parameter"].sudo().get_param(PUSH_TTL_PARAM)
+        try:
+            return max(int(param), 0) if param else DEFAULT_PUSH_TTL_SECONDS
+        except ValueError:
+            return DEFAULT_PUSH_TTL_SECONDS
+
+    @api.model
+    def _vapid_keys(self):
+        """Odoo's VAPID pair (the browsers subscribed with its public key), or ``(None, None)``."""
+        # sudo: ir.config_parameter - the VAPID keys mail generated for web push
+        params_sudo = self.env["ir.config_parameter"].sudo()
+        return (params_sudo.get_param("mail.web_push_vapid_private_key"),
+                params_sudo.get_param("mail.web_push_vapid_public_key"))
+
+    @api.model
+    def _send(self, notifications, session=None):
+        """POST each ``(device, payload, topic)``; remove the devices the push service says are gone.
+
+        One failure (a timeout, a refused request, a dead service) costs that notification only.
+        Returns ``{"sent": n, "failed": n, "removed": n}``.
+        """
+        private_key, public_key = self._vapid_keys()
+        stats = {"sent": 0, "failed": 0, "removed": 0}
+        if not notifications or not private_key or not public_key:
+            return stats
+        session = session or requests.Session()
+        subject = self.get_base_url()
+        ttl = self._ttl_seconds()
+        gone = set()
+        for device, payload, topic in notifications:
+            if device.id in gone:
+                continue
+            try:
+                request = build_push_request(
+                    {"endpoint": device.endpoint, "keys": device.keys}, payload,
+                    vapid_private_key=private_key, vapid_public_key=public_key,
+                    subject=subject, ttl=ttl, urgency="high", topic=topic)
+                response = session.post(request.url, data=request.body, headers=request.headers,
+                                        timeout=PUSH_TIMEOUT)
+            except (PushRequestError, requests.RequestException, ValueError, json.JSONDecodeError) as error:
+                stats["failed"] += 1
+                _logger.warning("WhatsApp: web push to device %s failed: %s", device.id, error)
+                continue
+            if response.status_code in (200, 201, 202):
+                stats["sent"] += 1
+            elif is_gone(response.status_code):
+                gone.add(device.id)
+            else:
+                stats["failed"] += 1
+                _logger.warning("WhatsApp: web push to device %s refused: HTTP %s %s", device.id,
+                                response.status_code, response.text[:200])
+        if gone:
+            # sudo: mail.push.device - the push service says these subscriptions expired or were revoked
+            self.env["mail.push.device"].sudo().browse(gone).unlink()
+            stats["removed"] = len(gone)
+        return stats
