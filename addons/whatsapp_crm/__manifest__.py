@@ -40,6 +40,7 @@
         "web.assets_backend": [
             "whatsapp_crm/static/src/core/common/**/*",
             "whatsapp_crm/static/src/core/public_web/**/*",
+            "whatsapp_crm/static/src/core/web/**/*",
         ],
         "web.assets_tests": [
             "whatsapp_crm/static/tests/tours/**/*",

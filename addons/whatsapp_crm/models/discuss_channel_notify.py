@@ -13,7 +13,7 @@ from odoo import api, models
 from odoo.tools import html2plaintext
 from odoo.tools.translate import LazyTranslate
 
-from ..const import JOB_CHANNEL_PUSH
+from ..const import ATTENDANT_GROUP, JOB_CHANNEL_PUSH
 from ..tools.web_push_request import shorten
 from .discuss_channel import is_whatsapp_channel
 from .whatsapp_job import delay
@@ -96,6 +96,35 @@ class DiscussChannel(models.Model):
             ("group_ids", "in", self.env.ref("whatsapp_crm.group_whatsapp_manager").ids),
             ("company_ids", "in", self.whatsapp_company_id.ids),
         ])
+
+    # ------------------------------------------------------------
+    # WHAT NEEDS THE ATTENDANT (the tab's "(n)")
+    # ------------------------------------------------------------
+
+    @api.model
+    def whatsapp_attention_counts(self):
+        """The WhatsApp conversations that need the current attendant: theirs with unread customer
+        messages, and the unassigned ones they may take (the "Não atribuídas" list). The web client
+        shows the sum in the tab title and the app badge."""
+        if not self.env.user.has_group(ATTENDANT_GROUP):
+            return {"mine_unread": 0, "unassigned": 0}
+        self.flush_model(["whatsapp_assignee_id", "whatsapp_status", "whatsapp_partner_id"])
+        self.env["discuss.channel.member"].flush_model(["new_message_separator"])
+        self.env.cr.execute("""
+            SELECT COUNT(*) FROM discuss_channel channel
+              JOIN discuss_channel_member member
+                ON member.channel_id = channel.id AND member.partner_id = %(partner)s
+             WHERE channel.channel_type = 'whatsapp' AND channel.whatsapp_status = 'open'
+               AND channel.whatsapp_assignee_id = %(uid)s
+               AND EXISTS (SELECT 1 FROM mail_message message
+                            WHERE message.model = 'discuss.channel' AND message.res_id = channel.id
+                              AND message.id >= member.new_message_separator
+                              AND message.author_id = channel.whatsapp_partner_id)
+        """, {"partner": self.env.user.partner_id.id, "uid": self.env.uid})
+        mine_unread = self.env.cr.fetchone()[0]
+        # sudo: discuss.channel - the queue's count, as whatsapp_queue_fetch gives it
+        unassigned = self.sudo().search_count(self._whatsapp_queue_domain("unassigned"))
+        return {"mine_unread": mine_unread, "unassigned": unassigned}
 
     # ------------------------------------------------------------
     # PAYLOAD

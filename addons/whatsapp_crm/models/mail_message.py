@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from odoo.addons.mail.tools.discuss import Store
 
-from ..const import ATTENDANT_GROUP, OUTBOUND_TICKS, TICK_TITLES
+from ..const import ATTENDANT_GROUP, OUTBOUND_STATE_RANK, OUTBOUND_TICKS, TICK_TITLES
 
 
 class MailMessage(models.Model):
@@ -88,6 +88,9 @@ class MailMessage(models.Model):
             # What the client draws: decided here, so the client holds no copy of the states.
             "tick": tick or False,
             "tick_title": str(TICK_TITLES[tick]) if tick else False,
+            # Where the state stands in its forward-only order: the client never draws an older one
+            # over a newer one (a message fetch answered after a bus update). None: failed/inbound.
+            "rank": OUTBOUND_STATE_RANK.get(whatsapp_message.state) if tick else None,
             "failure_reason": whatsapp_message.failure_reason or False,
             "error_code": whatsapp_message.error_code or False,
             # A template send: the thread marks it "Template" with its name.

@@ -18,6 +18,7 @@ const messagePatch = {
          *   failure_reason: string|false,
          *   error_code: number|false,
          *   template: string|false,
+         *   rank: number|null,
          *   media?: {
          *     kind: "image"|"video"|"audio"|"document"|"sticker",
          *     state: "pending"|"stored"|"failed"|"unavailable",
@@ -27,6 +28,27 @@ const messagePatch = {
          * }|undefined}
          */
         this.whatsapp_status = undefined;
+    },
+    /**
+     * Ticks only move forward on screen: a state older than the one shown (a message fetch
+     * answered after the bus brought a newer tick) is ignored. The server gives each state its
+     * ``rank`` in that order (none for a failure, which always shows).
+     *
+     * @override
+     */
+    update(data) {
+        const next = data?.whatsapp_status;
+        const current = this.whatsapp_status;
+        if (
+            Number.isInteger(next?.rank) &&
+            Number.isInteger(current?.rank) &&
+            next.rank < current.rank
+        ) {
+            data = Object.fromEntries(
+                Object.entries(data).filter(([name]) => name !== "whatsapp_status")
+            );
+        }
+        return super.update(data);
     },
 };
 patch(Message.prototype, messagePatch);
