@@ -37,9 +37,10 @@ from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, signat
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 
-from bench import cpu_summary, latency_row, summary  # noqa: E402
 from bench_queue import clear_foreign_cron_triggers, create_attendant, health_p50  # noqa: E402
 from push_service import PushService  # noqa: E402
+
+from bench import cpu_summary, latency_row, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 1000, "b_ratio_min": 0.9}

@@ -244,6 +244,7 @@ class DiscussChannel(models.Model):
         if not devices_sudo:
             return {"sent": 0, "failed": 0, "removed": 0}
         devices_by_partner = devices_sudo.grouped("partner_id")
+        no_device = self.env["mail.push.device"]
         # sudo: whatsapp.message - the kind of each customer's message (photo, voice note, document…)
         whatsapp_messages_sudo = self.env["whatsapp.message"].sudo().search([
             ("mail_message_id", "in", [message.id for message in latest.values()]), ("direction", "=", "in")])
@@ -252,8 +253,8 @@ class DiscussChannel(models.Model):
         for channel_sudo, users in recipients.items():
             message_sudo = latest[channel_sudo.id]
             for lang, lang_users in users.grouped(lambda user: user.lang or "en_US").items():
-                devices = self.env["mail.push.device"].union(
-                    *(devices_by_partner.get(partner, self.env["mail.push.device"]) for partner in lang_users.partner_id))
+                devices = no_device.union(
+                    *(devices_by_partner.get(partner, no_device) for partner in lang_users.partner_id))
                 if not devices:
                     continue
                 payload = channel_sudo.with_context(lang=lang)._whatsapp_push_payload(

@@ -151,6 +151,7 @@ class TestPushPayload(NotifyCase):
         self.assertEqual(payload["options"]["data"],
                          {"model": "discuss.channel", "res_id": channel.id, "action": "mail.action_discuss"})
         self.assertEqual(message.res_id, channel.id)
+        self.assertEqual(self.pushes_to(subscription), [push])
 
     def test_ttl_is_configurable(self):
         self.env["ir.config_parameter"].sudo().set_param(PUSH_TTL_PARAM, "600")
@@ -241,3 +242,29 @@ class TestTicksForEveryAttendant(NotifyCase, WebsocketCase):
             record = notification["message"]["payload"]["mail.message"][0]
             self.assertEqual(record["id"], outbound.mail_message_id.id)
             self.assertEqual(record["whatsapp_status"]["tick"], status)
+
+
+@tagged("post_install", "-at_install", "whatsapp_crm")
+class TestAttentionCounts(NotifyCase):
+    """The tab's "(n)": conversations that need this attendant."""
+
+    def counts(self, user):
+        return self.env["discuss.channel"].with_user(user).whatsapp_attention_counts()
+
+    def test_counts_own_unread_conversations_and_the_queue(self):
+        _message, channel = self.receive(lambda customer: customer.text("Oi"))
+        self.assertEqual(self.counts(self.attendant), {"mine_unread": 0, "unassigned": 1})
+        channel.with_user(self.attendant).action_whatsapp_take()
+        member = channel.with_user(self.attendant).self_member_id
+        member._mark_as_read(channel.message_ids[:1].id)
+        self.assertEqual(self.counts(self.attendant), {"mine_unread": 0, "unassigned": 0})
+        self.receive(lambda customer: customer.text("Ainda aí?"))
+        self.assertEqual(self.counts(self.attendant), {"mine_unread": 1, "unassigned": 0})
+        self.assertEqual(self.counts(self.attendant2), {"mine_unread": 0, "unassigned": 0},
+                         "another attendant's conversation does not need Bia")
+        self.assertEqual(self.counts(self.employee), {"mine_unread": 0, "unassigned": 0})
+        # An attendant's own note does not count as something to read.
+        member._mark_as_read(channel.message_ids[:1].id)
+        channel.with_user(self.manager).message_post(body="Cliente VIP", message_type="comment",
+                                                     subtype_xmlid="mail.mt_note")
+        self.assertEqual(self.counts(self.attendant)["mine_unread"], 0)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from odoo.addons.mail.tools import jwt
+
 # Odoo's aes128gcm encryption of a payload for one subscription (RFC 8291): reused, not copied.
 from odoo.addons.mail.tools.web_push import _encrypt_payload
 

@@ -21,8 +21,8 @@ function services() {
 }
 
 /**
- * After login an attendant is asked once, in plain words, whether WhatsApp may alert them with the
- * tab closed; they say "Not now". The tab's title counts what needs them: one conversation waits
+ * After login an attendant reads once, above the queue, why WhatsApp would alert them with the tab
+ * closed; they say "Not now". The tab's title counts what needs them: one conversation waits
  * in the queue. With the window in the background, a conversation goes back to the queue and the
  * title and the app badge count two, live.
  */
@@ -32,7 +32,7 @@ registry.category("web_tour.tours").add("whatsapp_crm_notify_tour", {
             trigger: ".o-whatsapp-PushPrompt:contains(Get an alert when a customer writes on WhatsApp)",
         },
         {
-            trigger: ".o-whatsapp-PushPrompt button:contains(Not now)",
+            trigger: ".o-whatsapp-PushPrompt .o-whatsapp-PushPrompt-later",
             run: "click",
         },
         {

@@ -4,6 +4,7 @@ import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 
 import { WhatsAppLabelPicker } from "../common/whatsapp_label_picker";
+import { WhatsAppPushPrompt } from "./whatsapp_push_prompt";
 
 /**
  * Under the WhatsApp category of an attendant's sidebar: the three queue lists with their live
@@ -14,7 +15,7 @@ import { WhatsAppLabelPicker } from "../common/whatsapp_label_picker";
  * @extends {Component<Props, Env>}
  */
 export class WhatsAppQueueTabs extends Component {
-    static components = { WhatsAppLabelPicker };
+    static components = { WhatsAppLabelPicker, WhatsAppPushPrompt };
     static props = ["category"];
     static template = "whatsapp_crm.WhatsAppQueueTabs";
 
