@@ -41,7 +41,7 @@ UNAVAILABLE_STATUSES = ("busy", "away")
 
 
 class DiscussChannel(models.Model):
-    _inherit = "discuss.channel"
+    _inherit = "discuss.channel"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------
     # RECIPIENTS

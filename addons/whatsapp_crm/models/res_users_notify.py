@@ -6,7 +6,7 @@ from odoo.addons.mail.tools.discuss import Store
 class ResUsers(models.Model):
     """An attendant's notification preferences (My Preferences), and what their client needs of them."""
 
-    _inherit = "res.users"
+    _inherit = "res.users"  # pylint: disable=consider-merging-classes-inherited
 
     whatsapp_push_enabled = fields.Boolean(
         "WhatsApp Notifications", default=True,
