@@ -22,10 +22,8 @@ Prints a table and saves bench/results/push-<time>.json (and push-latest.json).
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import sys
 import threading
 import time
@@ -40,7 +38,7 @@ sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 from bench_queue import clear_foreign_cron_triggers, create_attendant, health_p50  # noqa: E402
 from push_service import PushService  # noqa: E402
 
-from bench import cpu_summary, latency_row, summary  # noqa: E402
+from bench import cpu_summary, latency_row, results_header, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 1000, "b_ratio_min": 0.9}
@@ -239,12 +237,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2, help="(b) rounds per mode")
     args = parser.parse_args()
     only = set(args.only.split(","))
-    results = {
-        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version()},
-        "arguments": vars(args),
-    }
+    results = results_header(args, queue_job_channels=harness.QUEUE_JOB_CHANNELS)
     started = time.monotonic()
     with PushService() as push_service:
         if "a" in only:
