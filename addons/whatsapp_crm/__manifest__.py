@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     # queue_job (OCA): the job engine of all background work; install it with `pip install --no-deps
     # odoo-addon-queue-job` and load it server-wide (README.md, "Background jobs").
-    "depends": ["mail", "phone_validation", "queue_job", "rating"],
+    "depends": ["mail", "phone_validation", "queue_job", "rating", "resource"],
     "external_dependencies": {"python": ["phonenumbers", "python-magic"]},
     "data": [
         "security/whatsapp_crm_groups.xml",
@@ -35,6 +35,11 @@
         "views/whatsapp_attendance_views.xml",
         "views/res_users_notify_views.xml",
         "views/res_config_settings_notify_views.xml",
+        "data/whatsapp_department_data.xml",
+        "views/whatsapp_department_views.xml",
+    ],
+    "demo": [
+        "demo/whatsapp_department_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

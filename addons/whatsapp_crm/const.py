@@ -111,6 +111,7 @@ JOB_CHANNEL_SEND = "root.whatsapp.send"
 JOB_CHANNEL_MEDIA = "root.whatsapp.media"
 # Web push to attendants: its own channel, so a slow push service never holds a send or a download.
 JOB_CHANNEL_PUSH = "root.whatsapp.push"
+JOB_CHANNEL_ASSIGN = "root.whatsapp.assign"  # automatic assignment, one job per department
 # A processing job works this long, then hands over to a fresh job (Odoo's limit_time_real
 # kills an HTTP worker request after 120 s by default; jobs run in HTTP workers).
 JOB_TIME_BUDGET_SECONDS = 20

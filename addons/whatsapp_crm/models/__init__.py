@@ -46,3 +46,9 @@ from . import whatsapp_push
 from . import discuss_channel_notify
 from . import res_users_notify
 from . import res_config_settings_notify
+from . import whatsapp_department
+from . import discuss_channel_routing
+from . import whatsapp_message_routing
+from . import res_users_department
+from . import mail_presence
+from . import res_config_settings_department
