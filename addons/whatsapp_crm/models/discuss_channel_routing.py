@@ -263,8 +263,11 @@ class DiscussChannel(models.Model):
         opening_text = department._whatsapp_format_opening(opening, lang) if opening else ""
         text = department.with_context(lang=lang).absence_message
         if text:
-            text = department_menu.fill_opening(text, opening_text) or (
-                f"{text}\n{_('We open again on %(opening)s.', opening=opening_text)}" if opening_text else text)
+            filled = department_menu.fill_opening(text, opening_text)
+            if filled is not None:
+                text = filled
+            elif opening_text:
+                text = "\n".join([text, _("We open again on %(opening)s.", opening=opening_text)])
         elif opening_text:
             text = _("We are closed right now. We open again on %(opening)s, and will answer you then.",
                      opening=opening_text)

@@ -1,12 +1,11 @@
+import json
 import threading
 from unittest.mock import patch
 
-import requests
 from freezegun import freeze_time
 
 from odoo import api
 from odoo.tests import tagged
-from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
 from .department_common import TUESDAY_AFTERNOON, DepartmentCase
 
@@ -39,16 +38,12 @@ class TestUiDepartment(DepartmentCase):
                 if not cue.wait(ANSWER_DEADLINE):
                     errors.append("the attendant never opened the Unassigned list")
                     return
-                # The webhook POST, with the cookie that lets the tour's requests use the test
-                # transaction (the test's own opener may only be used by the test's thread).
-                session = requests.Session()
-                session.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
-                self.sandbox.sender.session = session
-                maria.text("2")
-                # What the drain job does, in a cursor of this test's transaction (the HTTP
-                # requests of the tour take turns with it).
+                answer = json.dumps(maria.text("2", send=False).payload, separators=(",", ":")).encode()
+                # What the webhook stores and then the drain job does, in a cursor of this test's
+                # transaction (the HTTP requests of the tour take turns with it).
                 with self.registry.cursor() as cr:
                     env = api.Environment(cr, self.processing_user.id, {})
+                    env["whatsapp.inbox"]._store_webhook(answer, env["whatsapp.account"].browse(self.account.id))
                     while env["whatsapp.inbox"]._split_received():
                         pass
                     while env["whatsapp.inbox.event"]._process_due():
