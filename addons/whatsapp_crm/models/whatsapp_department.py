@@ -92,8 +92,8 @@ class WhatsAppDepartment(models.Model):
         if not self.resource_calendar_id:
             return True
         at = at or fields.Datetime.now()
-        return any(start <= pytz.utc.localize(at) < stop
-                   for start, stop, _meta in self._whatsapp_work_intervals(at - timedelta(days=1), at + timedelta(hours=1)))
+        intervals = self._whatsapp_work_intervals(at - timedelta(days=1), at + timedelta(hours=1))
+        return any(start <= pytz.utc.localize(at) < stop for start, stop, _meta in intervals)
 
     def _whatsapp_next_opening(self, at=None):
         """When the department opens next after ``at`` (naive UTC), as an aware datetime in the
@@ -115,7 +115,8 @@ class WhatsAppDepartment(models.Model):
             return 0
         if not self.resource_calendar_id:
             return int((end - start).total_seconds())
-        return int(sum((stop - begin).total_seconds() for begin, stop, _meta in self._whatsapp_work_intervals(start, end)))
+        intervals = self._whatsapp_work_intervals(start, end)
+        return int(sum((stop - begin).total_seconds() for begin, stop, _meta in intervals))
 
     # ------------------------------------------------------------
     # ATTENDANTS
