@@ -26,7 +26,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
 
 from bench_attendance import Health, timed  # noqa: E402
-from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
+from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers, create_attendant  # noqa: E402
 
 import harness  # noqa: E402
 from bench import summary  # noqa: E402
@@ -39,10 +39,7 @@ POSTING_THREADS = 16
 
 def setup(stack, attendants, customers):
     admin = AdminXmlRpc(stack.server)
-    group_id = stack.probe.scalar("""SELECT res_id FROM ir_model_data
-                                     WHERE module = 'whatsapp_crm' AND name = 'group_whatsapp_attendant'""")
-    user_ids = [admin("res.users", "create", {"name": f"Bench Atendente {n}", "login": f"bench_fd_{n}",
-                                              "group_ids": [(4, group_id)]}) for n in range(attendants)]
+    user_ids = [create_attendant(stack, f"bench_fd_{n}")[0] for n in range(attendants)]
     # Everyone online in Odoo (their web clients' presence), for the whole run.
     stack.probe.execute("""
         INSERT INTO mail_presence (user_id, status, last_poll, last_presence)
