@@ -517,15 +517,7 @@ class DiscussChannel(models.Model):
         """
         self.ensure_one()
         self._whatsapp_check_attendant()
-        now = fields.Datetime.now()
-        self.env.cr.execute("""
-            UPDATE discuss_channel
-               SET whatsapp_assignee_id = %s, whatsapp_assigned_at = %s, whatsapp_last_activity_at = %s
-             WHERE id = %s AND whatsapp_assignee_id IS NULL AND whatsapp_status = 'open'
-         RETURNING id
-        """, [self.env.uid, now, now, self.id])
-        taken = bool(self.env.cr.fetchone())
-        self._whatsapp_assignment_changed_in_sql()
+        taken = self._whatsapp_assign_if_unassigned(self.env.user)
         if not taken:
             if self.whatsapp_assignee_id == self.env.user:
                 return True
@@ -536,6 +528,21 @@ class DiscussChannel(models.Model):
         self._whatsapp_post_notice(self.env._("%(attendant)s is now answering.", attendant=self.env.user.name))
         self._whatsapp_notify_queue()
         return True
+
+    def _whatsapp_assign_if_unassigned(self, user):
+        """Give the conversation to ``user`` in one UPDATE that only matches it open and unassigned:
+        of two concurrent assignments exactly one succeeds. True when this one did."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        self.env.cr.execute("""
+            UPDATE discuss_channel
+               SET whatsapp_assignee_id = %s, whatsapp_assigned_at = %s, whatsapp_last_activity_at = %s
+             WHERE id = %s AND whatsapp_assignee_id IS NULL AND whatsapp_status = 'open'
+         RETURNING id
+        """, [user.id, now, now, self.id])
+        assigned = bool(self.env.cr.fetchone())
+        self._whatsapp_assignment_changed_in_sql()
+        return assigned
 
     def action_whatsapp_release(self):
         """"Liberar": back to the queue, for anyone to take."""

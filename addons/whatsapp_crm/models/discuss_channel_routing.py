@@ -360,15 +360,7 @@ class DiscussChannel(models.Model):
     def _whatsapp_assign_automatically(self, user):
         """Give this conversation to ``user`` if nobody took it meanwhile; True when assigned."""
         self.ensure_one()
-        now = fields.Datetime.now()
-        self.env.cr.execute("""
-            UPDATE discuss_channel
-               SET whatsapp_assignee_id = %s, whatsapp_assigned_at = %s, whatsapp_last_activity_at = %s
-             WHERE id = %s AND whatsapp_assignee_id IS NULL AND whatsapp_status = 'open'
-         RETURNING id
-        """, [user.id, now, now, self.id])
-        assigned = bool(self.env.cr.fetchone())
-        self._whatsapp_assignment_changed_in_sql()
+        assigned = self._whatsapp_assign_if_unassigned(user)
         if assigned:
             self._whatsapp_join(user)
             self._whatsapp_post_notice(self.env._("Assigned automatically to %(attendant)s.", attendant=user.name))
