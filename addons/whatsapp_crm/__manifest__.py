@@ -37,6 +37,10 @@
         "views/res_config_settings_notify_views.xml",
         "data/whatsapp_department_data.xml",
         "views/whatsapp_department_views.xml",
+        "security/whatsapp_report_rules.xml",
+        "report/whatsapp_report_views.xml",
+        "data/whatsapp_health_cron.xml",
+        "views/whatsapp_health_views.xml",
     ],
     "demo": [
         "demo/whatsapp_department_demo.xml",

@@ -197,6 +197,7 @@ class GraphApp:
             "display_phone_number": phone.display_phone_number,
             "verified_name": phone.verified_name,
             "quality_rating": "GREEN",
+            "messaging_limit_tier": "TIER_1K",
             "code_verification_status": "VERIFIED",
             "platform_type": "CLOUD_API",
             "throughput": {"level": "STANDARD"},

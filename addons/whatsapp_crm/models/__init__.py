@@ -52,3 +52,8 @@ from . import whatsapp_message_routing
 from . import res_users_department
 from . import mail_presence
 from . import res_config_settings_department
+from . import whatsapp_service_record
+from . import whatsapp_service_event
+from . import discuss_channel_service
+from . import whatsapp_message_service
+from . import whatsapp_health

@@ -41,7 +41,7 @@ DEFAULT_MEDIA_HOSTS = ("lookaside.fbsbx.com",)
 # A media URL may redirect within the allowlist (CDN edge); more hops than this is a loop.
 MAX_MEDIA_REDIRECTS = 3
 
-PHONE_NUMBER_FIELDS = ("display_phone_number", "verified_name", "quality_rating")
+PHONE_NUMBER_FIELDS = ("display_phone_number", "verified_name", "quality_rating", "messaging_limit_tier")
 TEMPLATE_FIELDS = (
     "id", "name", "language", "status", "category", "parameter_format", "components",
     "quality_score", "rejected_reason",

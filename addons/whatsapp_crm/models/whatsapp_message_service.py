@@ -1,0 +1,48 @@
+from odoo import api, fields, models
+
+from ..tools.webhook_payload import CHANGE_KINDS, MEDIA_TYPES
+from .whatsapp_message import NOTICE_KINDS
+
+# Inbound kinds that are not the customer writing: reactions land on a message, edits and
+# revokes change one, notices come from WhatsApp.
+NOT_COUNTED_INBOUND = frozenset({"reaction"}) | CHANGE_KINDS | NOTICE_KINDS
+
+
+class WhatsAppMessage(models.Model):
+    """Messages in and out add to their conversation's service record as they come and go; the
+    team's first answer is recorded when it is queued (when, by whom, whether the 24 h window
+    was still open)."""
+
+    # One concern per file, while several branches extend this model at once (the lead may fold them).
+    _inherit = "whatsapp.message"  # pylint: disable=consider-merging-classes-inherited
+
+    @api.model
+    def _receive_inbound(self, account, event):
+        message = super()._receive_inbound(account, event)
+        if message and message.channel_id and event.type not in NOT_COUNTED_INBOUND:
+            # sudo: whatsapp.service.record - processing counts the customer's messages
+            self.env["whatsapp.service.record"].sudo()._add_counts(
+                message.channel_id.id, messages_in=1, media_in=int(event.type in MEDIA_TYPES))
+        return message
+
+    @api.model
+    def _enqueue_outbound(self, channel, mail_message):
+        window_open = channel._whatsapp_window_is_open()
+        messages = super()._enqueue_outbound(channel, mail_message)
+        # sudo: whatsapp.service.record - what the team sends counts, whoever sends it
+        records_sudo = self.env["whatsapp.service.record"].sudo()
+        records_sudo._add_counts(
+            channel.id, messages_out=len(messages),
+            media_out=len(messages.filtered(lambda message: message.message_type in MEDIA_TYPES)),
+            templates_sent=len(messages.filtered(lambda message: message.message_type == "template")))
+        author = mail_message.author_id.user_ids.filtered(lambda user: not user.share)[:1]
+        if author and not self.env.context.get("whatsapp_automatic"):
+            record_sudo = records_sudo._of(channel)
+            if record_sudo and not record_sudo.first_response_at:
+                record_sudo.write({
+                    "first_response_at": fields.Datetime.now(),
+                    "first_attendant_id": author.id,
+                    "answered_in_window": window_open,
+                    "attendant_id": record_sudo.attendant_id.id or author.id,
+                })
+        return messages

@@ -1,0 +1,2 @@
+from . import whatsapp_report_conversation
+from . import whatsapp_report_cost
