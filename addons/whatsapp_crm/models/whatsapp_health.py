@@ -5,6 +5,7 @@ from odoo.tools import plaintext2html
 
 from ..const import FAILURE_EXPLANATIONS
 from ..tools.graph_api import GraphError
+from ..tools.meta_errors import CATEGORY_AUTH
 
 # Meta retries an undelivered webhook for 7 days, then drops it.
 META_RETRY_DAYS = 7
@@ -123,6 +124,8 @@ class WhatsAppHealth(models.Model):
         except GraphError as error:
             self.write({"token_error": (error.message or error.category or "")[:250],
                         "token_error_at": fields.Datetime.now()})
+            if error.category == CATEGORY_AUTH:
+                self.account_id._mark_auth_error(error)
             return
         self.write({"quality_rating": info.get("quality_rating") or False,
                     "messaging_limit_tier": info.get("messaging_limit_tier") or False})
