@@ -5,3 +5,4 @@ from . import test_anonymize
 from . import test_jobs
 from . import test_tools
 from . import test_ui
+from . import test_anonymize_reports
