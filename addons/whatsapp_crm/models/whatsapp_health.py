@@ -83,6 +83,13 @@ class WhatsAppHealth(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.model
+    def action_open_health(self):
+        """The Health menu: every number has its row, measured now if it never was."""
+        healths = self._for_accounts(self.env["whatsapp.account"].search([]))
+        healths.filtered(lambda health: not health.checked_at)._measure()
+        return self.env["ir.actions.act_window"]._for_xml_id("whatsapp_crm.whatsapp_health_action")
+
     def action_refresh(self):
         """Ask Meta for the number's quality and limit, then measure everything again."""
         for health in self:
@@ -116,7 +123,9 @@ class WhatsAppHealth(models.Model):
     def _for_accounts(self, accounts):
         existing = self.search([("account_id", "in", accounts.ids)])
         missing = accounts - existing.account_id
-        return existing | self.create([{"account_id": account.id} for account in missing])
+        # sudo: whatsapp.health - one row per number is the product's to create, never a user's
+        created = self.sudo().create([{"account_id": account.id} for account in missing]).sudo(False)
+        return existing | created
 
     def _fetch_phone_number(self):
         try:
