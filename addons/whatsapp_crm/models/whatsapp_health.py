@@ -210,7 +210,8 @@ class WhatsAppHealth(models.Model):
             "failed_event_count": failed_events,
             "failed_outbound_count": sum(count for _category, count in failures),
             "failed_outbound_reasons": "\n".join(
-                f"{FAILURE_EXPLANATIONS.get(category, FAILURE_EXPLANATIONS['unknown'])} ({count})" for category, count in failures) or False,
+                f"{FAILURE_EXPLANATIONS.get(category, FAILURE_EXPLANATIONS['unknown'])} ({count})"
+                for category, count in failures) or False,
             "failed_media_count": failed_media,
             "last_received_at": last_received,
             "silence_hours": (now - last_received).total_seconds() / 3600 if last_received else 0.0,
@@ -287,9 +288,9 @@ class WhatsAppHealth(models.Model):
 
     def _alert(self, level, problems):
         admins = self._admins()
+        levels = dict(self._fields["level"]._description_selection(self.env))
         summary = self.env._("WhatsApp number %(number)s: %(status)s",
-                             number=self.account_id.display_name, status=dict(self._fields["level"]._description_selection(
-                                 self.env))[str(level)])
+                             number=self.account_id.display_name, status=levels[str(level)])
         self.message_post(body=plaintext2html(f"{summary}\n{problems}"), partner_ids=admins.partner_id.ids,
                           message_type="comment", subtype_xmlid="mail.mt_note")
         for admin in admins:

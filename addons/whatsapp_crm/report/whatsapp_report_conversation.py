@@ -36,8 +36,9 @@ class WhatsAppReportConversation(models.Model):
     answered = fields.Integer("Answered", readonly=True)
     answered_in_window = fields.Integer("Answered in Time", readonly=True,
                                         help="First answer written while WhatsApp accepted free messages.")
-    needed_template = fields.Integer("Needed a Template", readonly=True,
-                                     help="First answer came after the 24 h window: only a template could reach the customer.")
+    needed_template = fields.Integer(
+        "Needed a Template", readonly=True,
+        help="First answer came after the 24 h window: only a template could reach the customer.")
     transfer_count = fields.Integer("Transfers", readonly=True)
     auto_release_count = fields.Integer("Automatic Returns to Queue", readonly=True)
     first_response_hours = fields.Float("Time to First Answer (h, average)", readonly=True, aggregator="avg")

@@ -65,7 +65,7 @@ class TestHealth(WhatsAppCase):
         deliveries = []
         with freeze_time(T0):
             deliveries = [customer.text(f"Mensagem {index}", send=False) for index in range(3)]
-        for delay, delivery in zip((30, 90, 300), deliveries):
+        for delay, delivery in zip((30, 90, 300), deliveries, strict=True):
             self.received(T0 + timedelta(seconds=delay),
                           lambda d=delivery: self.sandbox.post(self.sandbox.sender.body_of(d.payload)))
         with freeze_time(T0 + timedelta(minutes=6)):
