@@ -78,8 +78,8 @@ class DiscussChannel(models.Model):
     def _whatsapp_unassigned_push_candidates(self):
         """Who may take this unassigned conversation (and so is alerted of its messages).
 
-        Extension point for departments (issue 16): narrow this down to the conversation's department.
-        Today: every active attendant of the conversation's company (the transfer rule).
+        Every active attendant of the conversation's company (the transfer rule); departments narrow
+        it down (discuss_channel_routing.py).
         """
         self.ensure_one()
         # sudo: res.users - attendants' availability and settings, read by the push job

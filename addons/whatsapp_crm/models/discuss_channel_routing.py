@@ -87,6 +87,14 @@ class DiscussChannel(models.Model):
         return attendants_sudo.filtered(lambda user: user.active and not user.share and company in user.company_ids
                                         and user != self.env.ref("whatsapp_crm.user_whatsapp_processing"))
 
+    def _whatsapp_unassigned_push_candidates(self):
+        """Alerted of an unassigned conversation's messages: its department's attendants only, and
+        nobody while the customer is still choosing in the menu (the answer is for the robot)."""
+        # sudo: discuss.channel - routing fields of a conversation, read by the push job
+        if self.sudo().whatsapp_routing_state == "menu":
+            return self.env["res.users"]
+        return super()._whatsapp_unassigned_push_candidates() & self._whatsapp_department_attendants()
+
     @api.model
     def _whatsapp_queue_domain(self, queue_filter):
         """Attendants see the queues of their departments and the conversations without one;

@@ -318,3 +318,15 @@ class TestDepartmentQueues(DepartmentCase):
         channel = self.routed(2, "5511900000004")
         self.assertEqual(channel._whatsapp_department_attendants(), self.edu)
         self.assertEqual(channel._whatsapp_department_name(), "Educativo")
+        self.set_online(self.bia, self.bruno, self.edu)
+        self.assertEqual(channel._whatsapp_push_recipients(), self.edu,
+                         "only the department's attendants are alerted of its unassigned conversations")
+        self.assertEqual(channel.with_user(self.bia).whatsapp_attention_counts()["unassigned"], 0)
+        self.assertEqual(channel.with_user(self.edu).whatsapp_attention_counts()["unassigned"], 1)
+
+    def test_nobody_is_alerted_while_the_customer_chooses(self):
+        with freeze_time(TUESDAY_AFTERNOON):
+            _maria, channel = self.first_contact()
+        self.set_online(self.bia, self.bruno, self.edu)
+        self.assertEqual(channel.whatsapp_routing_state, "menu")
+        self.assertFalse(channel._whatsapp_push_recipients())
