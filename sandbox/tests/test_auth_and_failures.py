@@ -42,7 +42,8 @@ def test_another_numbers_token_cannot_use_this_number(sandbox):
 def test_phone_number_info(graph):
     assert graph.get(PHONE_ID).json() == {
         "id": PHONE_ID, "display_phone_number": "5511940000000", "verified_name": "Sandbox Helpdesk",
-        "quality_rating": "GREEN", "code_verification_status": "VERIFIED", "platform_type": "CLOUD_API",
+        "quality_rating": "GREEN", "messaging_limit_tier": "TIER_1K", "code_verification_status": "VERIFIED",
+        "platform_type": "CLOUD_API",
         "throughput": {"level": "STANDARD"}}
     assert graph.get(f"{PHONE_ID}?fields=quality_rating,throughput").json() == {
         "id": PHONE_ID, "quality_rating": "GREEN", "throughput": {"level": "STANDARD"}}

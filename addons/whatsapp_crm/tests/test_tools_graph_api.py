@@ -138,7 +138,8 @@ class TestGraphClient(LoopbackRequestsMixin, BaseCase):
         self.assertEqual(self.client.get_phone_number(), info)
         (request,) = self.graph.received
         self.assertEqual(request["headers"]["Authorization"], f"Bearer {TOKEN}")
-        self.assertEqual(request["query"], {"fields": ["display_phone_number,verified_name,quality_rating"]})
+        self.assertEqual(request["query"],
+                         {"fields": ["display_phone_number,verified_name,quality_rating,messaging_limit_tier"]})
         self.assertNotIn(TOKEN, json.dumps(request["query"]), "token only in the header")
 
         self.graph.routes[("GET", f"/v25.0/{PHONE_NUMBER_ID}")] = answer(info)
