@@ -43,6 +43,16 @@ def results_header(args, **machine):
     }
 
 
+def save_results(results, name):
+    """Write ``results`` to bench/results/<name>-<time>.json and <name>-latest.json; the path goes in."""
+    stamp = results["started_at"].replace(":", "").replace("-", "")
+    path = RESULTS_DIR / f"{name}-{stamp}.json"
+    results["path"] = str(path.relative_to(BENCH_DIR.parent))
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    for target in (path, RESULTS_DIR / f"{name}-latest.json"):
+        target.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+
+
 def latency_row(name, figures, width):
     """One table row: p50, p95, p99 and max in milliseconds."""
     return f"    {name:{width}}" + "".join(f"{figures[key]:9.1f}" for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
@@ -489,12 +499,7 @@ def main():
         print("[bench] (p) CPU profile of processing ...", file=sys.stderr)
         results["profile"] = run_profile(args.profile_messages, max(args.profile_messages // 10, 1))
     results["total_seconds"] = round(time.monotonic() - started, 1)
-    stamp = results["started_at"].replace(":", "").replace("-", "")
-    path = RESULTS_DIR / f"webhook-{stamp}.json"
-    results["path"] = str(path.relative_to(BENCH_DIR.parent))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, sort_keys=True))
-    (RESULTS_DIR / "webhook-latest.json").write_text(json.dumps(results, indent=2, sort_keys=True))
+    save_results(results, "webhook")
     print_table(results)
 
 

@@ -16,7 +16,6 @@ Prints a table and saves bench/results/attendance-<time>.json (and attendance-la
 import argparse
 import base64
 import http.client
-import json
 import os
 import sys
 import time
@@ -35,7 +34,7 @@ from bench_queue import (  # noqa: E402
 )
 
 import harness  # noqa: E402
-from bench import cpu_summary, latency_row, results_header, summary  # noqa: E402
+from bench import cpu_summary, latency_row, results_header, save_results, summary  # noqa: E402
 from harness import CpuMeter, Stack  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -243,12 +242,7 @@ def main():
             clear_foreign_cron_triggers(stack.probe)
             results["b"] = bench_label_filter(stack, args.conversations, args.queue_runs, args.warmup)
     results["total_seconds"] = round(time.monotonic() - started, 1)
-    stamp = results["started_at"].replace(":", "").replace("-", "")
-    path = RESULTS_DIR / f"attendance-{stamp}.json"
-    results["path"] = str(path.relative_to(BENCH_DIR.parent))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
-    (RESULTS_DIR / "attendance-latest.json").write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+    save_results(results, "attendance")
     print_table(results)
 
 

@@ -14,7 +14,6 @@ before, gives the ratio. Prints a table and saves bench/results/frontdoor-<time>
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import sys
@@ -29,7 +28,7 @@ from bench_attendance import Health, timed  # noqa: E402
 from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers, create_attendant  # noqa: E402
 
 import harness  # noqa: E402
-from bench import summary  # noqa: E402
+from bench import save_results, summary  # noqa: E402
 from harness import Stack  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -162,11 +161,7 @@ def main():
         clear_foreign_cron_triggers(stack.probe)
         print(f"[bench] front door, {args.customers} first contacts ...", file=sys.stderr)
         results["first_contacts"] = bench_first_contacts(stack, args.customers, args.attendants, args.timeout)
-    stamp = results["started_at"].replace(":", "").replace("-", "")
-    path = RESULTS_DIR / f"frontdoor-{stamp}.json"
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    for target in (path, RESULTS_DIR / "frontdoor-latest.json"):
-        target.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+    save_results(results, "frontdoor")
     r = results["first_contacts"]
     print("\n".join([
         "", f"whatsapp_crm front door  {results['started_at']}", "",
@@ -178,7 +173,7 @@ def main():
         f"    max conversations per attendant {r['max_load']} (over capacity: {r['over_capacity']}); "
         f"in the wrong department: {r['wrong_department']}; Odoo CPU {r['odoo_cpu_seconds']} s",
         f"machine: {results['machine']['cpus']} CPUs, load average before the run "
-        f"{results['machine']['loadavg_before']}; results: {path.relative_to(BENCH_DIR.parent)}",
+        f"{results['machine']['loadavg_before']}; results: {results['path']}",
     ]))
 
 

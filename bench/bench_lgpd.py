@@ -41,7 +41,7 @@ from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
 from s3_server import ACCESS_KEY, SECRET_KEY, S3Server  # noqa: E402
 
 import wacrm_harness as harness  # noqa: E402
-from bench import results_header, summary  # noqa: E402
+from bench import results_header, save_results, summary  # noqa: E402
 from wacrm_harness import CpuMeter, Stack, http_get, wait_until  # noqa: E402
 from wacrm_harness.config import DATA_DIR  # noqa: E402
 
@@ -337,12 +337,7 @@ def main():
         if s3:
             s3.close()
     results["total_seconds"] = round(time.monotonic() - started, 1)
-    stamp = results["started_at"].replace(":", "").replace("-", "")
-    path = RESULTS_DIR / f"lgpd-{stamp}.json"
-    results["path"] = str(path.relative_to(BENCH_DIR.parent))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    for target in (path, RESULTS_DIR / "lgpd-latest.json"):
-        target.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+    save_results(results, "lgpd")
     print_table(results)
 
 

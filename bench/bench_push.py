@@ -22,7 +22,6 @@ Prints a table and saves bench/results/push-<time>.json (and push-latest.json).
 """
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -38,7 +37,7 @@ sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 from bench_queue import clear_foreign_cron_triggers, create_attendant, health_p50  # noqa: E402
 from push_service import PushService  # noqa: E402
 
-from bench import cpu_summary, latency_row, results_header, summary  # noqa: E402
+from bench import cpu_summary, latency_row, results_header, save_results, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 1000, "b_ratio_min": 0.9}
@@ -251,12 +250,7 @@ def main():
                 results["b"] = bench_processing(stack, push_service, args.messages, args.customers, args.threads,
                                                 args.rounds)
     results["total_seconds"] = round(time.monotonic() - started, 1)
-    stamp = results["started_at"].replace(":", "").replace("-", "")
-    path = RESULTS_DIR / f"push-{stamp}.json"
-    results["path"] = str(path.relative_to(BENCH_DIR.parent))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
-    (RESULTS_DIR / "push-latest.json").write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+    save_results(results, "push")
     print_table(results)
 
 

@@ -46,7 +46,7 @@ from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, signat
 
 BENCH_DIR = Path(__file__).resolve().parent
 
-from bench import cpu_summary, latency_row, results_header, summary  # noqa: E402
+from bench import cpu_summary, latency_row, results_header, save_results, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 100, "b_seconds": 5, "c_p95_ms": 300, "d_p95_ms": 100}
@@ -867,12 +867,7 @@ def main():
             results["d"] = bench_websocket_scale(stack, [int(n) for n in args.ws_scales.split(",")],
                                                  args.ws_messages, args.ws_warmup, args.ws_previous_model)
     results["total_seconds"] = round(time.monotonic() - started, 1)
-    stamp = results["started_at"].replace(":", "").replace("-", "")
-    path = RESULTS_DIR / f"queue-{stamp}.json"
-    results["path"] = str(path.relative_to(BENCH_DIR.parent))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
-    (RESULTS_DIR / "queue-latest.json").write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+    save_results(results, "queue")
     print_table(results)
 
 

@@ -22,7 +22,6 @@ Prints a table and saves bench/results/templates-<time>.json (and templates-late
 import argparse
 import datetime
 import http.client
-import json
 import os
 import platform
 import time
@@ -33,7 +32,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 from bench_queue import JsonRpcSession, clear_foreign_cron_triggers, create_attendant  # noqa: E402
 
 import wacrm_harness as harness  # noqa: E402
-from bench import latency_row, summary  # noqa: E402
+from bench import latency_row, save_results, summary  # noqa: E402
 from wacrm_harness import CpuMeter, Stack, WebhookClient  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -164,10 +163,7 @@ def main():
         results["sync"] = bench_sync(stack, args.templates)
         results["picker"] = bench_picker(stack, args.runs, args.warmup)
     results["machine"]["loadavg_after"] = os.getloadavg()
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = results["started_at"].replace(":", "").replace("-", "")
-    for path in (RESULTS_DIR / f"templates-{stamp}.json", RESULTS_DIR / "templates-latest.json"):
-        path.write_text(json.dumps(results, indent=2))
+    save_results(results, "templates")
     report(results)
 
 
