@@ -20,9 +20,6 @@ def stack():
         yield running
 
 
-# A known defect (issue 10, point 11), not a flaky check: now and then one person known by number and by
-# BSUID ends as two partners when two workers take their items at once (seen 1 run in 3, 2026-12-03).
-@pytest.mark.xfail(strict=False, reason="identity race under parallel workers: one person can become two partners")
 def test_third_party_payloads_under_parallel_workers(stack):
     payloads = load_payloads()
     bodies = [payload.encoded(ACCOUNT["phone_number_id"]) for payload in payloads]
