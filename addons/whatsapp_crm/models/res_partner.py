@@ -61,7 +61,9 @@ class ResPartner(models.Model):
           surfaces as :class:`WhatsAppIdentityRace`, and the item runs again in a new transaction;
         - an event carrying a number and a BSUID that belong to two different partners proves they
           are one person: the BSUID moves to the partner of the number (the phone is the identity
-          attendants and other modules know; the other partner keeps its history).
+          attendants and other modules know; the other partner keeps its history);
+        - a number change (``new_wa_id``) from an old number nobody holds is the partner of the new
+          number, if the customer's messages from it were processed first.
 
         :param str wa_id: the number in Meta's digits form (refused otherwise), or None
         :param str user_id: the BSUID, or None
@@ -79,7 +81,7 @@ class ResPartner(models.Model):
         name = self._whatsapp_clean_name(profile_name)
         try:
             with mute_logger("odoo.sql_db"):
-                partner = self._whatsapp_resolve(canonical, e164, user_id, name)
+                partner = self._whatsapp_resolve(canonical, e164, user_id, name, new_canonical)
                 partner.flush_recordset()
                 self.flush_model(["whatsapp_wa_id", "whatsapp_user_id"])
         except (errors.UniqueViolation, errors.SerializationFailure) as exc:
@@ -109,8 +111,16 @@ class ResPartner(models.Model):
         return by_user.sudo(False), by_phone.sudo(False)
 
     @api.model
-    def _whatsapp_resolve(self, canonical, e164, user_id, name):
+    def _whatsapp_resolve(self, canonical, e164, user_id, name, new_canonical=False):
         by_user, by_phone = self._whatsapp_find(canonical, e164, user_id)
+        if new_canonical and not by_user and not by_phone:
+            # "<old> changed to <new>" and nobody is known by the old number: the person is whoever
+            # already writes from the new one. Meta does not order a customer's deliveries across
+            # two numbers, and their items are in two lanes: the first message from the new number
+            # may have been processed first. A partner made for the old number would take the new
+            # one away from that partner (as from a former owner) and split one person in two.
+            canonical, e164 = new_canonical, f"+{new_canonical}"
+            by_phone = self._whatsapp_find(canonical, e164)[1]
         if not by_user and not by_phone:
             return self.create({
                 "name": name or (e164 and self._phone_format(number=e164, force_format="INTERNATIONAL")) or user_id,

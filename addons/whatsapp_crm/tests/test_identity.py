@@ -34,6 +34,7 @@ class TestIdentityConcurrency(TransactionCase):
         suffix = "".join(random.choices("0123456789", k=8))
         self.wa_id = f"55119{suffix}"           # a Brazilian mobile, 13 digits (with the 9th digit)
         self.user_id = f"BR.{suffix}77"
+        self.new_wa_id = self.wa_id[:-1] + str((int(self.wa_id[-1]) + 1) % 10)  # the customer's next number
         self.addCleanup(self.delete_partners)
 
     @contextmanager
@@ -46,8 +47,9 @@ class TestIdentityConcurrency(TransactionCase):
         finally:
             cr.close()
 
-    def resolve(self, wa_id, user_id, snapshot_taken=None, barrier=None):
-        """Run the lookup the way the pipeline does: retried in a new transaction after a race."""
+    def resolve(self, wa_id, user_id, snapshot_taken=None, barrier=None, new_wa_id=None):
+        """Run the lookup the way the pipeline does: retried in a new transaction after a race
+        (``new_wa_id``: the event is WhatsApp's "the customer changed to this number")."""
         for attempt in range(MAX_RETRIES):
             with self.worker() as (cr, env):
                 cr.execute("SELECT 1")  # the worker's snapshot: its batch started before the others committed
@@ -56,12 +58,20 @@ class TestIdentityConcurrency(TransactionCase):
                 if barrier and attempt == 0:
                     barrier.wait(timeout=30)
                 try:
-                    partner = env["res.partner"]._whatsapp_find_or_create(wa_id, user_id, "Maria Souza")
+                    partner = self.find_or_create(env, wa_id, user_id, new_wa_id)
                     cr.commit()  # pylint: disable=invalid-commit
                     return partner.id
                 except IdentityRace:
                     cr.rollback()
         raise AssertionError(f"no result after {MAX_RETRIES} attempts")
+
+    @staticmethod
+    def find_or_create(env, wa_id, user_id, new_wa_id=None):
+        """What receiving one message does to identities (whatsapp.message._receive_inbound)."""
+        partner = env["res.partner"]._whatsapp_find_or_create(wa_id, user_id, "Maria Souza", new_wa_id=new_wa_id)
+        if new_wa_id:
+            partner._whatsapp_change_number(new_wa_id)
+        return partner
 
     def owners(self):
         """Partner ids holding the number, and those holding the BSUID (committed state)."""
@@ -75,7 +85,9 @@ class TestIdentityConcurrency(TransactionCase):
     def delete_partners(self):
         with self.worker() as (cr, env):
             env["res.partner"].sudo().with_context(active_test=False).search([
-                "|", ("whatsapp_wa_id", "=", self.wa_id), ("whatsapp_user_id", "=", self.user_id)]).unlink()
+                "|", "|", ("whatsapp_wa_id", "in", (self.wa_id, self.new_wa_id)),
+                ("phone", "in", (f"+{self.wa_id}", f"+{self.new_wa_id}")),
+                ("whatsapp_user_id", "=", self.user_id)]).unlink()
             cr.commit()  # pylint: disable=invalid-commit
 
     def assertOnePartner(self):
@@ -148,3 +160,41 @@ class TestIdentityConcurrency(TransactionCase):
     def test_a_number_that_is_not_digits_is_refused(self):
         with self.worker() as (_cr, env), self.assertRaises(ValueError):
             env["res.partner"]._whatsapp_find_or_create("bla", None, "X")
+
+    def test_a_number_change_after_the_new_numbers_first_message_keeps_one_partner(self):
+        """WhatsApp's "old number changed to new" and the customer's first message from the new number
+        are in two lanes (each item keyed on its own number): the message may be processed first, here
+        by a worker that committed after the change's worker took its snapshot. Today the change then
+        makes a partner for the old number and takes the new number away from the first partner, as
+        from a former owner: one person, two partners (seen in the parallel replay, payloads 44/47)."""
+        with self.worker() as (cr_b, env_b):
+            cr_b.execute("SELECT 1")  # B: the number change, its batch started first
+            first = self.resolve(self.new_wa_id, None)  # A: the message from the new number, committed
+            with self.assertRaises(IdentityRace):
+                self.find_or_create(env_b, self.wa_id, None, self.new_wa_id)
+                cr_b.commit()  # pylint: disable=invalid-commit
+        self.assertEqual(self.resolve(self.wa_id, None, new_wa_id=self.new_wa_id), first)  # B's item, run again
+        self.assertEqual(self.resolve(self.new_wa_id, None), first)
+        with self.worker() as (cr, _env):
+            cr.execute("SELECT id FROM res_partner WHERE whatsapp_wa_id IN %s OR phone IN %s",
+                       [(self.wa_id, self.new_wa_id), (f"+{self.wa_id}", f"+{self.new_wa_id}")])
+            self.assertEqual([row[0] for row in cr.fetchall()], [first], "one person, one partner")
+
+    def test_parallel_number_change_and_messages_from_the_new_number_end_as_one_partner(self):
+        events = [(self.new_wa_id, None), (self.wa_id, self.new_wa_id)] * 3
+        barrier = threading.Barrier(len(events))
+        results, errors = [], []
+
+        def work(wa_id, new_wa_id):
+            try:
+                results.append(self.resolve(wa_id, None, barrier=barrier, new_wa_id=new_wa_id))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=work, args=event) for event in events]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertFalse(errors)
+        self.assertEqual(len(set(results)), 1, f"every event on one partner: {results}")
