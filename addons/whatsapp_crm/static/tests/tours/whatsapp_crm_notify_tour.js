@@ -24,7 +24,7 @@ function services() {
  * After login an attendant reads once, above the queue, why WhatsApp would alert them with the tab
  * closed; they say "Not now". The tab's title counts what needs them: one conversation waits
  * in the queue. With the window in the background, a conversation goes back to the queue and the
- * title and the app badge count two, live.
+ * title and the app badge count two, live, and the new conversation in the queue is heard.
  */
 registry.category("web_tour.tours").add("whatsapp_crm_notify_tour", {
     steps: () => [
@@ -56,6 +56,10 @@ registry.category("web_tour.tours").add("whatsapp_crm_notify_tour", {
             trigger: "body",
             async run() {
                 window.dispatchEvent(new Event("blur"));
+                // The sound of a new conversation in the queue (the attendant's default preference).
+                const soundEffects = services()["mail.sound_effects"];
+                const played = [];
+                soundEffects.play = (name) => played.push(name);
                 const ids = await services().orm.search("discuss.channel", [
                     ["channel_type", "=", "whatsapp"],
                     ["whatsapp_assignee_id", "!=", false],
@@ -65,6 +69,10 @@ registry.category("web_tour.tours").add("whatsapp_crm_notify_tour", {
                 await waitFor(
                     () => services()["mail.store"].globalCounter >= 2,
                     "the app badge to count the queue"
+                );
+                await waitFor(
+                    () => played.includes("new-message"),
+                    "the sound of a conversation back in the queue"
                 );
             },
         },
