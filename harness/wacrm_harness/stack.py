@@ -132,9 +132,13 @@ class Stack:
 
 
 def unique_wa_id(seed):
-    """A Brazilian mobile number (13 digits, 9th digit included), unique per seed within a run."""
-    number = int(hashlib.sha256(f"{os.getpid()}-{time.time_ns()}-{seed}".encode()).hexdigest(), 16) % 10**8
-    return f"55119{number:08d}"
+    """A Brazilian mobile number (13 digits, 9th digit included), unique per seed within a run.
+
+    The eight digits after the 9 start with 6 to 9, as every mobile that existed before the 9th
+    digit did: without its 9 such a number is still the same phone (``5511 2546-0831`` would be
+    a landline, another person)."""
+    number = int(hashlib.sha256(f"{os.getpid()}-{time.time_ns()}-{seed}".encode()).hexdigest(), 16) % (4 * 10**7)
+    return f"55119{6 + number // 10**7}{number % 10**7:07d}"
 
 
 def dump_json(path, data):
