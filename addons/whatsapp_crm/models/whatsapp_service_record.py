@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.webhook_payload import CHANGE_KINDS, MEDIA_TYPES
+from .whatsapp_message import NOTICE_KINDS
+
+# Inbound kinds that are not the customer writing: reactions land on a message, edits and
+# revokes change one, notices come from WhatsApp.
+NOT_COUNTED_INBOUND = frozenset({"reaction"}) | CHANGE_KINDS | NOTICE_KINDS
+
 
 class WhatsAppServiceRecord(models.Model):
     """How one conversation was served, for the managers' reports: when it opened, when the team
@@ -29,6 +36,11 @@ class WhatsAppServiceRecord(models.Model):
     account_id = fields.Many2one("whatsapp.account", "WhatsApp Number", readonly=True, index=True,
                                  ondelete="cascade")
     company_id = fields.Many2one("res.company", readonly=True, index=True)
+    department_id = fields.Many2one(
+        "whatsapp.department", "Department", readonly=True, index="btree_not_null", ondelete="set null",
+        help="The department that answered it last: where it was when it closed (or is now).")
+    first_department_id = fields.Many2one("whatsapp.department", "Entry Department", readonly=True,
+                                          ondelete="set null", help="Where the customer arrived first.")
     attendant_id = fields.Many2one("res.users", "Attendant", readonly=True, index="btree_not_null",
                                    ondelete="set null", help="Who answered it last (or is answering it now).")
     first_attendant_id = fields.Many2one("res.users", "First Answered By", readonly=True, ondelete="set null")
@@ -51,6 +63,14 @@ class WhatsAppServiceRecord(models.Model):
                                         compute="_compute_durations", store=True)
     close_hours = fields.Float("Time to Close (h)", readonly=True, aggregator="avg",
                                compute="_compute_durations", store=True)
+    first_response_business_hours = fields.Float(
+        "Time to First Answer (business h)", readonly=True, aggregator="avg",
+        compute="_compute_business_durations", store=True,
+        help="Counting only the department's business hours (all hours without a department or its calendar).")
+    close_business_hours = fields.Float(
+        "Time to Close (business h)", readonly=True, aggregator="avg",
+        compute="_compute_business_durations", store=True,
+        help="Counting only the department's business hours (all hours without a department or its calendar).")
 
     _channel_unique = models.UniqueIndex("(channel_id) WHERE channel_id IS NOT NULL")
 
@@ -60,6 +80,19 @@ class WhatsAppServiceRecord(models.Model):
             opened = record.opened_at
             record.first_response_hours = _hours(opened, record.first_response_at)
             record.close_hours = _hours(opened, record.closed_at)
+
+    # The calendar is not a dependency on purpose: a change of hours does not rewrite past figures.
+    @api.depends("opened_at", "first_response_at", "closed_at", "department_id")
+    def _compute_business_durations(self):
+        for record in self:
+            department, opened = record.department_id, record.opened_at
+            if department:
+                seconds = department._whatsapp_business_seconds
+                record.first_response_business_hours = seconds(opened, record.first_response_at) / 3600
+                record.close_business_hours = seconds(opened, record.closed_at) / 3600
+            else:
+                record.first_response_business_hours = _hours(opened, record.first_response_at)
+                record.close_business_hours = _hours(opened, record.closed_at)
 
     # ------------------------------------------------------------
     # BUSINESS (called by the conversation and message hooks, in superuser mode)
@@ -72,8 +105,20 @@ class WhatsAppServiceRecord(models.Model):
             "channel_id": channel.id,
             "account_id": channel.whatsapp_account_id.id,
             "company_id": channel.whatsapp_account_id.company_id.id,
+            "department_id": channel.whatsapp_department_id.id,
+            "first_department_id": channel.whatsapp_department_id.id,
             "opened_at": fields.Datetime.now(),
         } for channel in channels])
+
+    @api.model
+    def _follow_department(self, channels):
+        """The conversations changed department (chosen in the menu, transferred): their records
+        follow while they are open; a closed one keeps the department that closed it."""
+        for record in self.search([("channel_id", "in", channels.ids), ("outcome", "=", "open")]):
+            department = record.channel_id.whatsapp_department_id
+            if department != record.department_id:
+                record.write({"department_id": department.id,
+                              "first_department_id": record.first_department_id.id or department.id})
 
     @api.model
     def _of(self, channel):
