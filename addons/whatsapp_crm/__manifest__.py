@@ -1,7 +1,7 @@
 {
     "name": "WhatsApp CRM",
     "summary": "Answer your public's WhatsApp messages as a team, inside Discuss (Meta Cloud API)",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Productivity/Discuss",
     "website": "https://github.com/whatsapp-crm/whatsapp_crm",
     "author": "whatsapp_crm founding engineers",
