@@ -40,6 +40,7 @@
         "security/whatsapp_report_rules.xml",
         "report/whatsapp_report_views.xml",
         "data/whatsapp_health_cron.xml",
+        "data/whatsapp_report_cost_cron.xml",
         "views/whatsapp_health_views.xml",
     ],
     "demo": [

@@ -150,7 +150,8 @@ class WhatsAppServiceRecord(models.Model):
         (its first message), first answer by a person (when, who, whether a template was needed),
         closing, counts of messages, files and templates. Transfers and automatic returns were not
         recorded then (0). Then the attendant and department of the sent messages (the cost report).
-        Idempotent: only what is missing is written. Returns the records created."""
+        Idempotent: only what is missing is written (the cost report's lines are rebuilt whole).
+        Returns the records created."""
         self.flush_model()
         self.env["whatsapp.message"].flush_model()
         self.env.cr.execute(SQL("""
@@ -227,6 +228,7 @@ class WhatsAppServiceRecord(models.Model):
             self.env.add_to_compute(self._fields["first_response_business_hours"], with_calendar)
             self.env.add_to_compute(self._fields["close_business_hours"], with_calendar)
             with_calendar.flush_recordset(["first_response_business_hours", "close_business_hours"])
+        self.env["whatsapp.report.cost.line"]._rebuild()
         return created
 
 

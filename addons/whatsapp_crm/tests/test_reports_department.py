@@ -85,10 +85,3 @@ class TestReportsByDepartment(DepartmentCase):
             self.attendant_writes(channel, "Bom dia!", user=self.bia)
         record = self.env["whatsapp.service.record"].search([("channel_id", "=", channel.id)])
         self.assertEqual((record.first_response_hours, record.first_response_business_hours), (16, 16))
-
-    def test_cost_report_reads_the_messages_alone(self):
-        """Over a million messages, joining each one to its post and its author's user took seconds:
-        what the report needs is stored on the message when it is queued."""
-        query = self.env["whatsapp.report.cost"]._table_query
-        self.assertNotIn("JOIN", query.code.upper())
-        self.assertNotIn("mail_message", query.code)
