@@ -6,9 +6,9 @@ the installed database.
     ... bench/bench_reports.py --conversations 20000 --messages 200000 --runs 3
 
 Seeding is bulk SQL shaped like what the product writes: conversations (discuss.channel of type whatsapp) spread
-over 90 days, 8 attendants and 3 departments, one service record each (first answer, closing, counts, transfers, automatic
-returns), two assignment events per conversation, and the messages (half inbound, half outbound with their Discuss
-post, attendant, department, billing category and estimated cost; one in twenty a template).
+over 90 days, 8 attendants and 3 departments, one service record each (first answer, closing, counts, transfers,
+automatic returns), two assignment events per conversation, and the messages (half inbound, half outbound with their
+Discuss post, attendant, department, billing category and estimated cost; one in twenty a template).
 
 Each report is read as the pivot reads it (`formatted_read_group` over XML-RPC as admin), ``--runs`` times; the
 median wall time of the call is the figure (target <= 1 s), also given as a ratio to /web/health p50 measured on
