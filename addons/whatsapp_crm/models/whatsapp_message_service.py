@@ -30,16 +30,15 @@ class WhatsAppMessage(models.Model):
     @api.model
     def _enqueue_outbound(self, channel, mail_message):
         window_open = channel._whatsapp_window_is_open()
-        messages = super()._enqueue_outbound(channel, mail_message)
+        author = mail_message.author_id.user_ids.filtered(lambda user: not user.share)[:1]
+        messages = super(WhatsAppMessage, self.with_context(whatsapp_outbound_author=author.id)
+                         )._enqueue_outbound(channel, mail_message)
         # sudo: whatsapp.service.record - what the team sends counts, whoever sends it
         records_sudo = self.env["whatsapp.service.record"].sudo()
         records_sudo._add_counts(
             channel.id, messages_out=len(messages),
             media_out=len(messages.filtered(lambda message: message.message_type in MEDIA_TYPES)),
             templates_sent=len(messages.filtered(lambda message: message.message_type == "template")))
-        author = mail_message.author_id.user_ids.filtered(lambda user: not user.share)[:1]
-        if messages and (author or channel.whatsapp_department_id):
-            messages.write({"attendant_id": author.id, "department_id": channel.whatsapp_department_id.id})
         if author and not self.env.context.get("whatsapp_automatic"):
             record_sudo = records_sudo._of(channel)
             if record_sudo and not record_sudo.first_response_at:
@@ -50,3 +49,12 @@ class WhatsAppMessage(models.Model):
                     "attendant_id": record_sudo.attendant_id.id or author.id,
                 })
         return messages
+
+    @api.model
+    def _prepare_outbound_window(self, channel):
+        """Who wrote it and for which department, stored with the message when it is created (not
+        written after: one UPDATE less per message, and one change line less for the cost report)."""
+        values = super()._prepare_outbound_window(channel)
+        values["attendant_id"] = self.env.context.get("whatsapp_outbound_author") or False
+        values["department_id"] = channel.whatsapp_department_id.id
+        return values
