@@ -13,9 +13,6 @@ before, gives the ratio. Prints a table and saves bench/results/frontdoor-<time>
 """
 
 import argparse
-import datetime
-import os
-import platform
 import sys
 import threading
 import time
@@ -28,7 +25,7 @@ from bench_attendance import Health, timed  # noqa: E402
 from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers, create_attendant  # noqa: E402
 
 import harness  # noqa: E402
-from bench import save_results, summary  # noqa: E402
+from bench import results_header, save_results, summary  # noqa: E402
 from harness import Stack  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -151,12 +148,7 @@ def main():
     parser.add_argument("--attendants", type=int, default=20)
     parser.add_argument("--timeout", type=int, default=900)
     args = parser.parse_args()
-    results = {
-        "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version()},
-        "arguments": vars(args),
-    }
+    results = results_header(args)
     with Stack("threaded", label="bench-frontdoor") as stack:
         clear_foreign_cron_triggers(stack.probe)
         print(f"[bench] front door, {args.customers} first contacts ...", file=sys.stderr)

@@ -1,7 +1,7 @@
 {
     "name": "WhatsApp CRM",
     "summary": "Answer your public's WhatsApp messages as a team, inside Discuss (Meta Cloud API)",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Productivity/Discuss",
     "website": "https://github.com/whatsapp-crm/whatsapp_crm",
     "author": "whatsapp_crm founding engineers",
@@ -40,6 +40,7 @@
         "security/whatsapp_report_rules.xml",
         "report/whatsapp_report_views.xml",
         "data/whatsapp_health_cron.xml",
+        "data/whatsapp_report_cost_cron.xml",
         "views/whatsapp_health_views.xml",
     ],
     "demo": [

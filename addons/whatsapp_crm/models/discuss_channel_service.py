@@ -19,6 +19,13 @@ class DiscussChannel(models.Model):
             self.env["whatsapp.service.record"].sudo()._open_for(conversations)
         return channels
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "whatsapp_department_id" in vals and (conversations := self.filtered(is_whatsapp_channel)):
+            # sudo: whatsapp.service.record - the record follows the conversation's department
+            self.env["whatsapp.service.record"].sudo()._follow_department(conversations)
+        return result
+
     def action_whatsapp_take(self):
         had_assignee = bool(self.whatsapp_assignee_id)
         result = super().action_whatsapp_take()
@@ -37,6 +44,12 @@ class DiscussChannel(models.Model):
         previous = self.whatsapp_assignee_id
         result = super().action_whatsapp_transfer(user_id, note=note)
         self._whatsapp_service_event("transferred", previous, target=self.whatsapp_assignee_id)
+        return result
+
+    def action_whatsapp_transfer_department(self, department_id, note=None):
+        previous = self.whatsapp_assignee_id
+        result = super().action_whatsapp_transfer_department(department_id, note=note)
+        self._whatsapp_service_event("transferred", previous)
         return result
 
     def _whatsapp_release_memberships_in_sql(self, released):

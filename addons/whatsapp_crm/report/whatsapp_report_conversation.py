@@ -21,6 +21,8 @@ class WhatsAppReportConversation(models.Model):
     channel_id = fields.Many2one("discuss.channel", "Conversation", readonly=True)
     account_id = fields.Many2one("whatsapp.account", "WhatsApp Number", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
+    department_id = fields.Many2one("whatsapp.department", "Department", readonly=True)
+    first_department_id = fields.Many2one("whatsapp.department", "Entry Department", readonly=True)
     attendant_id = fields.Many2one("res.users", "Attendant", readonly=True)
     first_attendant_id = fields.Many2one("res.users", "First Answered By", readonly=True)
     opened_at = fields.Datetime("Opened", readonly=True)
@@ -44,7 +46,16 @@ class WhatsAppReportConversation(models.Model):
     first_response_hours = fields.Float("Time to First Answer (h, average)", readonly=True, aggregator="avg")
     first_response_median = fields.Float("Time to First Answer (h, median)", readonly=True, aggregator="median")
     first_response_p90 = fields.Float("Time to First Answer (h, 9 in 10 within)", readonly=True, aggregator="p90")
+    first_response_business_hours = fields.Float(
+        "Time to First Answer (business h, average)", readonly=True, aggregator="avg",
+        help="Only the department's business hours count (every hour without business hours).")
+    first_response_business_median = fields.Float(
+        "Time to First Answer (business h, median)", readonly=True, aggregator="median",
+        help="Only the department's business hours count (every hour without business hours).")
     close_hours = fields.Float("Time to Close (h, average)", readonly=True, aggregator="avg")
+    close_business_hours = fields.Float(
+        "Time to Close (business h, average)", readonly=True, aggregator="avg",
+        help="Only the department's business hours count (every hour without business hours).")
     close_median = fields.Float("Time to Close (h, median)", readonly=True, aggregator="median")
     waiting = fields.Boolean("Customer Waiting Now", readonly=True,
                              help="Open, and the customer's message is the last one.")
@@ -57,9 +68,13 @@ class WhatsAppReportConversation(models.Model):
         now = fields.Datetime.now()
         waiting = SQL("(channel.whatsapp_status = 'open' AND channel.whatsapp_last_direction = 'in')")
         first = SQL("CASE WHEN record.first_response_at IS NOT NULL THEN record.first_response_hours END")
+        first_business = SQL(
+            "CASE WHEN record.first_response_at IS NOT NULL THEN record.first_response_business_hours END")
         close = SQL("CASE WHEN record.closed_at IS NOT NULL THEN record.close_hours END")
+        close_business = SQL("CASE WHEN record.closed_at IS NOT NULL THEN record.close_business_hours END")
         return SQL("""
-            SELECT record.id, record.channel_id, record.account_id, record.company_id, record.attendant_id,
+            SELECT record.id, record.channel_id, record.account_id, record.company_id, record.department_id,
+                   record.first_department_id, record.attendant_id,
                    record.first_attendant_id, record.opened_at, record.first_response_at, record.closed_at,
                    record.outcome, record.close_reason_id, record.messages_in, record.messages_out,
                    record.media_in, record.media_out, record.templates_sent,
@@ -68,7 +83,9 @@ class WhatsAppReportConversation(models.Model):
                    (record.first_response_at IS NOT NULL AND NOT record.answered_in_window)::int AS needed_template,
                    record.transfer_count, record.auto_release_count,
                    %(first)s AS first_response_hours, %(first)s AS first_response_median,
-                   %(first)s AS first_response_p90, %(close)s AS close_hours, %(close)s AS close_median,
+                   %(first)s AS first_response_p90, %(first_business)s AS first_response_business_hours,
+                   %(first_business)s AS first_response_business_median, %(close)s AS close_hours,
+                   %(close)s AS close_median, %(close_business)s AS close_business_hours,
                    COALESCE(%(waiting)s, FALSE) AS waiting, COALESCE(%(waiting)s, FALSE)::int AS waiting_count,
                    CASE WHEN %(waiting)s
                         THEN GREATEST(EXTRACT(EPOCH FROM (%(now)s - channel.whatsapp_last_inbound_at)) / 3600, 0)
@@ -76,7 +93,8 @@ class WhatsAppReportConversation(models.Model):
                    NULLIF(channel.rating_last_value, 0) AS rating
               FROM whatsapp_service_record record
               LEFT JOIN discuss_channel channel ON channel.id = record.channel_id
-        """, first=first, close=close, waiting=waiting, now=now)
+        """, first=first, close=close, first_business=first_business, close_business=close_business,
+                   waiting=waiting, now=now)
 
     def _read_group_select(self, aggregate_spec, query):
         """Median and 90th percentile for the measures that ask for them (PostgreSQL's

@@ -81,7 +81,9 @@ class ReportCase(AttendanceCase):
             self.send_outgoing()
 
     def report(self, model, groupby, measures, user=None, domain=()):
-        """``{group: {measure: value}}`` as the pivot reads it, at NOW."""
+        """``{group: {measure: value}}`` as the pivot reads it, at NOW (in a request of its own: after
+        the work was written)."""
+        self.env.flush_all()
         with freeze_time(NOW):
             rows = self.env[model].with_user(user or self.manager).formatted_read_group(
                 list(domain), groupby, measures)
@@ -211,5 +213,28 @@ class TestCostReport(ReportCase):
         self.assertEqual(set(per_template), {template.id, False})
         self.assertAlmostEqual(per_template[template.id]["estimated_cost:sum"], 0.008)
         per_month = self.report("whatsapp.report.cost", ["date:month"], ["estimated_cost:sum"])
-        self.assertEqual(list(per_month), ["2026-12-01 00:00:00"])
-        self.assertAlmostEqual(per_month["2026-12-01 00:00:00"]["estimated_cost:sum"], 0.008)
+        self.assertEqual(list(per_month), ["2026-12-01"])
+        self.assertAlmostEqual(per_month["2026-12-01"]["estimated_cost:sum"], 0.008)
+
+    def test_cost_lines_fold_and_stay_exact(self):
+        """The report sums a few lines per day, not the messages; folding them changes no figure,
+        and a message failing afterwards takes its cost back."""
+        measures = ["message_count:sum", "estimated_cost:sum"]
+        before = self.report("whatsapp.report.cost", ["attendant_id", "category"], measures)
+        self.env.flush_all()
+        lines = self.env["whatsapp.report.cost.line"]
+        lines._cron_compact()
+        folded = lines.search([])
+        # All on 1 December, to Brazil: Ana's service messages (Maria's 2 replies and farewell), Ana's
+        # utility template (Carla), Bruno's service message (João).
+        self.assertEqual(sorted((line.attendant_id.name, line.category, line.message_count) for line in folded),
+                         [("Ana Atendente", "service", 3), ("Ana Atendente", "utility", 1),
+                          ("Bruno Atendente", "service", 1)])
+        self.assertTrue(all(folded.mapped("compacted")))
+        self.assertEqual(self.report("whatsapp.report.cost", ["attendant_id", "category"], measures), before)
+        template_message = self.env["whatsapp.message"].search([("message_type", "=", "template")])
+        template_message._set_failed(131026, "unknown", "Message undeliverable")
+        self.env.flush_all()
+        after = self.report("whatsapp.report.cost", ["category"], measures)
+        self.assertEqual(set(after), {"service"})
+        self.assertEqual(after["service"]["message_count:sum"], 4)
