@@ -53,6 +53,13 @@ def save_results(results, name):
         target.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
 
 
+def machine_line(results):
+    """The last line of a benchmark's table: the machine, how busy it was, the run's time and file."""
+    machine = results["machine"]
+    return (f"machine: {machine['cpus']} CPUs, load average before the run {machine['loadavg_before']}; "
+            f"total {results['total_seconds']} s; results: {results['path']}")
+
+
 def latency_row(name, figures, width):
     """One table row: p50, p95, p99 and max in milliseconds."""
     return f"    {name:{width}}" + "".join(f"{figures[key]:9.1f}" for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))

@@ -34,7 +34,7 @@ from bench_queue import (  # noqa: E402
 )
 
 import harness  # noqa: E402
-from bench import cpu_summary, latency_row, results_header, save_results, summary  # noqa: E402
+from bench import cpu_summary, latency_row, machine_line, results_header, save_results, summary  # noqa: E402
 from harness import CpuMeter, Stack  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -214,9 +214,7 @@ def print_table(results):
         lines.append(f"    p95 <= {b['target_p95_ms']} ms: {'yes' if b['meets_target'] else 'NO'}; result correct: "
                      f"{'yes' if b['result_correct'] else 'NO'}")
         lines.append("")
-    machine = results["machine"]
-    lines.append(f"machine: {machine['cpus']} CPUs, load average before the run {machine['loadavg_before']}; "
-                 f"total {results['total_seconds']} s; results: {results['path']}")
+    lines.append(machine_line(results))
     print("\n".join(lines))
 
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 from bench_queue import clear_foreign_cron_triggers, create_attendant, health_p50  # noqa: E402
 from push_service import PushService  # noqa: E402
 
-from bench import cpu_summary, latency_row, results_header, save_results, summary  # noqa: E402
+from bench import cpu_summary, latency_row, machine_line, results_header, save_results, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 1000, "b_ratio_min": 0.9}
@@ -219,9 +219,7 @@ def print_table(results):
                 entry["server_cpu_ms_per_message"], entry["pushes_received"]) + f"   x{entry['ratio_to_off']}")
         lines.append(f"    every mode >= {b['target_ratio_min']} x off: {'yes' if b['meets_target'] else 'NO'}")
         lines.append("")
-    machine = results["machine"]
-    lines.append(f"machine: {machine['cpus']} CPUs, load average before the run {machine['loadavg_before']}; "
-                 f"total {results['total_seconds']} s; results: {results['path']}")
+    lines.append(machine_line(results))
     print("\n".join(lines))
 
 

@@ -46,7 +46,7 @@ from wacrm_harness import CpuMeter, Stack, WebhookClient, encode_payload, signat
 
 BENCH_DIR = Path(__file__).resolve().parent
 
-from bench import cpu_summary, latency_row, results_header, save_results, summary  # noqa: E402
+from bench import cpu_summary, latency_row, machine_line, results_header, save_results, summary  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"a_p95_ms": 100, "b_seconds": 5, "c_p95_ms": 300, "d_p95_ms": 100}
@@ -814,9 +814,7 @@ def print_table(results):
         lines.append("")
     if "d" in results:
         lines += print_websocket_scale(results["d"])
-    machine = results["machine"]
-    lines.append(f"machine: {machine['cpus']} CPUs, load average before the run {machine['loadavg_before']}; "
-                 f"total {results['total_seconds']} s; results: {results['path']}")
+    lines.append(machine_line(results))
     print("\n".join(lines))
 
 

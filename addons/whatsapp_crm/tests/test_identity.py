@@ -65,6 +65,26 @@ class TestIdentityConcurrency(TransactionCase):
                     cr.rollback()
         raise AssertionError(f"no result after {MAX_RETRIES} attempts")
 
+    def resolve_together(self, events):
+        """One worker per event (``resolve`` keyword arguments), started together behind a barrier;
+        the partners they resolved, once every worker succeeded."""
+        barrier = threading.Barrier(len(events))
+        results, errors = [], []
+
+        def work(event):
+            try:
+                results.append(self.resolve(barrier=barrier, **event))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=work, args=(event,)) for event in events]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertFalse(errors)
+        return results
+
     @staticmethod
     def find_or_create(env, wa_id, user_id, new_wa_id=None):
         """What receiving one message does to identities (whatsapp.message._receive_inbound)."""
@@ -122,21 +142,7 @@ class TestIdentityConcurrency(TransactionCase):
     def test_parallel_workers_with_either_identifier_end_as_one_partner(self):
         """Six workers start together, each with one customer event: by number, by BSUID, by both."""
         events = [(self.wa_id, None), (None, self.user_id), (self.wa_id, self.user_id)] * 2
-        barrier = threading.Barrier(len(events))
-        errors = []
-
-        def work(wa_id, user_id):
-            try:
-                self.resolve(wa_id, user_id, barrier=barrier)
-            except Exception as error:  # noqa: BLE001 - reported below
-                errors.append(repr(error))
-
-        threads = [threading.Thread(target=work, args=event) for event in events]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        self.assertFalse(errors)
+        self.resolve_together([{"wa_id": wa_id, "user_id": user_id} for wa_id, user_id in events])
         self.assertOnePartner()
 
     def test_identifiers_known_by_two_partners_end_on_the_phone_partner(self):
@@ -182,19 +188,6 @@ class TestIdentityConcurrency(TransactionCase):
 
     def test_parallel_number_change_and_messages_from_the_new_number_end_as_one_partner(self):
         events = [(self.new_wa_id, None), (self.wa_id, self.new_wa_id)] * 3
-        barrier = threading.Barrier(len(events))
-        results, errors = [], []
-
-        def work(wa_id, new_wa_id):
-            try:
-                results.append(self.resolve(wa_id, None, barrier=barrier, new_wa_id=new_wa_id))
-            except Exception as error:  # noqa: BLE001 - reported below
-                errors.append(repr(error))
-
-        threads = [threading.Thread(target=work, args=event) for event in events]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        self.assertFalse(errors)
+        results = self.resolve_together([{"wa_id": wa_id, "user_id": None, "new_wa_id": new_wa_id}
+                                         for wa_id, new_wa_id in events])
         self.assertEqual(len(set(results)), 1, f"every event on one partner: {results}")
