@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 from random import randint
 
@@ -10,8 +11,12 @@ from odoo.tools.misc import format_date
 from ..const import ATTENDANT_GROUP, JOB_CHANNEL_ASSIGN
 from .whatsapp_job import delay
 
+_logger = logging.getLogger(__name__)
+
 # How far ahead the next opening time is looked for (a long holiday, a closed season).
 OPENING_SEARCH_DAYS = 45
+# cr.postcommit.data key: the departments whose assignment is asked for once the transaction commits.
+ASSIGN_AFTER_COMMIT = "whatsapp_crm.assign_after_commit"
 # A conversation is "routed" once it belongs to a department; "menu" while the customer chooses one.
 ASSIGNMENT_MODES = [
     ("manual", "Manual (attendants take conversations)"),
@@ -160,11 +165,38 @@ class WhatsAppDepartment(models.Model):
     # ------------------------------------------------------------
 
     def _whatsapp_schedule_assignment(self):
-        """Assign these departments' waiting conversations soon, in a job of their own (after commit),
-        never inside the transaction that processes customers' messages. One waiting job per
-        department is enough: a job started meanwhile sees everything committed before it locks."""
+        """Assign these departments' waiting conversations soon, in a job of their own, never inside
+        the transaction that processes customers' messages.
+
+        The job is asked for once this transaction has committed, from a new one: one job waiting per
+        department is enough only if it will read after our commit. A job this transaction's old
+        snapshot still saw as waiting may in fact have read already (it commits "started" before it
+        reads): 1,000 first contacts left 14 conversations waiting forever that way. Seen from after
+        the commit, a job still pending or enqueued has not read yet.
+        """
+        departments = self.filtered(lambda d: d.active and d.assignment_mode != "manual")
+        if not departments:
+            return
+        postcommit = self.env.cr.postcommit
+        if ASSIGN_AFTER_COMMIT not in postcommit.data:
+            postcommit.data[ASSIGN_AFTER_COMMIT] = set()
+            postcommit.add(self._whatsapp_schedule_after_commit)
+        postcommit.data[ASSIGN_AFTER_COMMIT].update(departments.ids)
+
+    def _whatsapp_schedule_after_commit(self):
+        department_ids = self.env.cr.postcommit.data.pop(ASSIGN_AFTER_COMMIT, set())
+        try:
+            with self.env.registry.cursor() as cr:
+                self.with_env(self.env(cr=cr)).browse(sorted(department_ids))._whatsapp_delay_assignment()
+        except Exception:
+            _logger.exception("WhatsApp departments %s: could not ask for an assignment job (the next change "
+                              "of a conversation or of an attendant's presence will)", sorted(department_ids))
+
+    def _whatsapp_delay_assignment(self):
+        """One assignment job per department with conversations waiting (``identity_key``: at most
+        one pending at a time)."""
         channels = self.env["discuss.channel"]
-        for department in self.filtered(lambda d: d.active and d.assignment_mode != "manual"):
+        for department in self:
             if not channels._whatsapp_waiting_in(department, 1):
                 continue
             delay(department, channel=JOB_CHANNEL_ASSIGN, identity_key=f"whatsapp_assign:{department.id}",

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.whatsapp_crm.models.whatsapp_department import ASSIGN_AFTER_COMMIT
 from odoo.addons.whatsapp_crm.tools.department_menu import reply_id
 
 from .department_common import TUESDAY_AFTERNOON, DepartmentCase
@@ -246,10 +247,10 @@ class TestAutomaticAssignment(DepartmentCase):
         channels = self.conversations(2)
         self.run_assignment()
         self.assertFalse(channels.whatsapp_assignee_id, "nobody online")
-        jobs = self.env["queue.job"].search([("method_name", "=", "_job_whatsapp_assign")])
+        self.env.cr.postcommit.data.pop(ASSIGN_AFTER_COMMIT, None)
         self.set_online(self.bia)
-        self.assertGreater(len(self.env["queue.job"].search([("method_name", "=", "_job_whatsapp_assign")])),
-                           len(jobs) - 1, "coming online schedules an assignment")
+        self.assertEqual(self.env.cr.postcommit.data.get(ASSIGN_AFTER_COMMIT), {self.bilheteria.id},
+                         "coming online asks for an assignment, once the transaction has committed")
         self.run_assignment()
         self.assertEqual(channels[0].whatsapp_assignee_id, self.bia)
         self.assertFalse(channels[1].whatsapp_assignee_id)
