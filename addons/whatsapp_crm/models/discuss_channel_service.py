@@ -63,8 +63,7 @@ class DiscussChannel(models.Model):
         self.env["whatsapp.service.event"].sudo().create([{
             "record_id": record_of[channel_id].id, "kind": "auto_released", "attendant_id": user_id, "at": now,
         } for channel_id, user_id in released if channel_id in record_of])
-        for record in records_sudo:
-            record.auto_release_count += 1
+        records_sudo._add_counts(records_sudo.channel_id.ids, auto_release_count=1)
         return result
 
     def _whatsapp_after_close(self, reason, closed_by, attendant, farewell=True, survey=True):
@@ -90,10 +89,7 @@ class DiscussChannel(models.Model):
             "record_id": record_sudo.id, "kind": kind, "attendant_id": attendant.id,
             "target_id": target.id if target else False,
         })
-        values = {}
         if kind == "transferred":
-            values["transfer_count"] = record_sudo.transfer_count + 1
+            record_sudo._add_counts(self.id, transfer_count=1)
         if self.whatsapp_assignee_id:
-            values["attendant_id"] = self.whatsapp_assignee_id.id
-        if values:
-            record_sudo.write(values)
+            record_sudo.attendant_id = self.whatsapp_assignee_id

@@ -125,18 +125,21 @@ class WhatsAppServiceRecord(models.Model):
         return self.search([("channel_id", "=", channel.id)], limit=1)
 
     @api.model
-    def _add_counts(self, channel_id, **increments):
-        """Add to the counters of a conversation's record in one statement (no read first: two
-        jobs of one conversation may add at once)."""
+    def _add_counts(self, channel_ids, **increments):
+        """Add to the counters of conversations' records in one statement (no read first: two
+        jobs of one conversation may add at once).
+
+        :param channel_ids: a conversation's id, or a list of them
+        """
         increments = {name: value for name, value in increments.items() if value}
         if not increments:
             return
         self.flush_model(list(increments))
         self.env.cr.execute(SQL(
-            "UPDATE whatsapp_service_record SET %s WHERE channel_id = %s",
+            "UPDATE whatsapp_service_record SET %s WHERE channel_id = ANY(%s)",
             SQL(", ").join(SQL("%s = COALESCE(%s, 0) + %s", SQL.identifier(name), SQL.identifier(name), value)
                            for name, value in increments.items()),
-            channel_id,
+            [channel_ids] if isinstance(channel_ids, int) else list(channel_ids),
         ))
         self.invalidate_model(list(increments))
 
