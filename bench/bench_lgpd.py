@@ -37,26 +37,21 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
 sys.path.insert(0, str(BENCH_DIR.parent / "addons" / "whatsapp_crm" / "tests"))
 
-from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
+from bench_queue import (  # noqa: E402
+    AdminXmlRpc,
+    clear_foreign_cron_triggers,
+    health_p50,
+)
 from s3_server import ACCESS_KEY, SECRET_KEY, S3Server  # noqa: E402
 
 import wacrm_harness as harness  # noqa: E402
-from bench import results_header, save_results, summary  # noqa: E402
-from wacrm_harness import CpuMeter, Stack, http_get, wait_until  # noqa: E402
+from bench import results_header, save_results  # noqa: E402
+from wacrm_harness import CpuMeter, Stack, wait_until  # noqa: E402
 from wacrm_harness.config import DATA_DIR  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGETS = {"export_seconds": 5, "anonymisation_seconds": 10}
 NAME = "Beatriz Bench Lgpd"
-
-
-def health_p50(server, count=50):
-    timings = []
-    for _ in range(count):
-        started = time.perf_counter()
-        http_get(server.url("/web/health"))
-        timings.append(time.perf_counter() - started)
-    return summary(timings)["p50_ms"]
 
 
 def create_contact(stack, messages, media_count, s3_share, s3):

@@ -28,10 +28,14 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
 
-from bench_queue import AdminXmlRpc, clear_foreign_cron_triggers  # noqa: E402
+from bench_queue import (  # noqa: E402
+    AdminXmlRpc,
+    clear_foreign_cron_triggers,
+    health_p50,
+)
 
-from bench import results_header, save_results, summary  # noqa: E402
-from harness import CpuMeter, Stack, http_get  # noqa: E402
+from bench import results_header, save_results  # noqa: E402
+from harness import CpuMeter, Stack  # noqa: E402
 
 RESULTS_DIR = BENCH_DIR / "results"
 TARGET_SECONDS = 1.0
@@ -64,15 +68,6 @@ REPORTS = [
     ("first answer per department (business hours)", "whatsapp.report.conversation", [], ["department_id"],
      ["first_response_business_hours:avg", "first_response_business_median:median"]),
 ]
-
-
-def health_p50(server, count=50):
-    timings = []
-    for _ in range(count):
-        started = time.perf_counter()
-        http_get(server.url("/web/health"))
-        timings.append(time.perf_counter() - started)
-    return summary(timings)["p50_ms"]
 
 
 def seed(stack, conversations, messages):
