@@ -449,8 +449,11 @@ class DiscussChannel(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _whatsapp_get_or_open(self, account, partner):
+    def _whatsapp_get_or_open(self, account, partner, event=None):
         """The open conversation of ``partner`` on ``account``, created on first contact.
+
+        ``event`` is the parsed inbound message that asks for it, if any (a survey answer goes to the
+        closed conversation it rates: discuss_channel_survey.py).
 
         An advisory lock per (account, partner) makes ten parallel first messages open one
         conversation; the unique index is the backstop if anything bypasses it.

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..tools.interactive_payload import reply_of
 from .res_config_settings_conversation import conversation_setting
 
 # Reply ids of the survey's buttons/rows: "whatsapp_crm.survey:<rating 1-5>".
@@ -12,6 +13,18 @@ SURVEY_SCALES = {"3": (1, 3, 5), "5": (1, 2, 3, 4, 5)}
 # A customer typing the number instead of tapping (the "numbered question"), with an optional comment:
 # "5", "5 - ótimo atendimento", "4, demorou um pouco".
 _TYPED_ANSWER_RE = re.compile(r"\s*([1-5])(?:\s*[-–—.,:;)!]\s*|\s+|$)(.*)", re.S)
+
+
+def survey_answer_of(event):
+    """What of an inbound message may answer a survey (a tap or a text), or None."""
+    if event is None or event.type not in ("interactive", "text"):
+        return None
+    return {
+        "type": event.type,
+        "text": event.text or "",
+        "reply_id": reply_of(event.data)[0] if event.type == "interactive" else None,
+        "context_wamid": event.context_wamid,
+    }
 
 
 class DiscussChannel(models.Model):
@@ -107,14 +120,14 @@ class DiscussChannel(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _whatsapp_get_or_open(self, account, partner):
+    def _whatsapp_get_or_open(self, account, partner, event=None):
         """A survey answer (or its comment) goes to the closed conversation it rates."""
-        answer = self.env.context.get("whatsapp_survey_answer")
+        answer = survey_answer_of(event)
         if answer:
             channel = self._whatsapp_survey_channel_for(account, partner, answer)
             if channel:
                 return channel
-        return super()._whatsapp_get_or_open(account, partner)
+        return super()._whatsapp_get_or_open(account, partner, event)
 
     @api.model
     def _whatsapp_survey_channel_for(self, account, partner, answer):

@@ -220,7 +220,7 @@ class WhatsAppMessage(models.Model):
         number_change = event.system.new_wa_id if event.system and event.system.number_changed else None
         partner = self.env["res.partner"]._whatsapp_find_or_create(
             event.wa_id, event.user_id, event.profile_name, new_wa_id=number_change)
-        channel = self.env["discuss.channel"]._whatsapp_get_or_open(account, partner)
+        channel = self.env["discuss.channel"]._whatsapp_get_or_open(account, partner, event)
         if event.type != "system":  # WhatsApp's notice about the account is not the customer writing
             channel._whatsapp_register_inbound(event.timestamp)
         if event.referral:

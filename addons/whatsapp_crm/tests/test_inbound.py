@@ -223,11 +223,11 @@ class TestInbound(WhatsAppCase):
         original = type(self.env["discuss.channel"])._whatsapp_get_or_open
         calls = []
 
-        def flaky(channel_model, account, partner):
+        def flaky(channel_model, account, partner, event=None):
             calls.append(partner.id)
             if len(calls) == 1:
                 raise RuntimeError("simulated crash")
-            return original(channel_model, account, partner)
+            return original(channel_model, account, partner, event)
 
         from unittest.mock import patch
         with patch.object(type(self.env["discuss.channel"]), "_whatsapp_get_or_open", flaky):

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
+from odoo.orm.environments import Environment
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
@@ -269,10 +270,10 @@ class TestInboxPipeline(WhatsAppCase):
         original = type(self.env["discuss.channel"])._whatsapp_get_or_open
         failing = {"on": True}
 
-        def flaky(channel_model, account, partner):
+        def flaky(channel_model, account, partner, event=None):
             if failing["on"] and partner.whatsapp_wa_id == ana:
                 raise RuntimeError("simulated crash")
-            return original(channel_model, account, partner)
+            return original(channel_model, account, partner, event)
 
         with patch.object(type(self.env["discuss.channel"]), "_whatsapp_get_or_open", flaky):
             items = self.process_inbox()
@@ -324,3 +325,28 @@ class TestInboxPipeline(WhatsAppCase):
         self.process_inbox()
         self.assertEqual(items[0].state, "done")
         self.assertTrue(self.whatsapp_message(first.wamid).mail_message_id)
+
+    def test_processing_makes_no_environment_per_message(self):
+        """Odoo looks each Environment up among all the live ones of the transaction (a linear scan): a
+        context value that differs per message (it was the survey answer) made a drain batch's CPU grow
+        with the square of its size. The contexts used for a customer's messages are the same for all."""
+        contexts = set()
+        make_environment = Environment.__new__
+
+        def recording(cls, cr, uid, context, su=False):
+            contexts.add(repr(sorted(context.items())))
+            return make_environment(cls, cr, uid, context, su)
+
+        def receive(wa_ids):
+            for wa_id in wa_ids:
+                customer = self.customer(wa_id, f"Cliente {wa_id[-4:]}")
+                customer.text(f"Olá, sou {wa_id}")
+                customer.button_reply(f"choice-{wa_id}", f"Opção {wa_id[-2:]}")
+                customer.text(f"Mais uma pergunta de {wa_id}")
+            return self.process_inbox()
+
+        self.patch(Environment, "__new__", recording)
+        self.assertEqual(set(receive(["5511987650001", "5511987650002"]).mapped("state")), {"done"})
+        known = set(contexts)
+        self.assertEqual(set(receive(["5511987650003", "5511987650004"]).mapped("state")), {"done"})
+        self.assertEqual(contexts - known, set(), "a context made for one message only")
