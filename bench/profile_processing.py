@@ -6,7 +6,8 @@
 
 Odoo runs inside this process (no HTTP server, no job runner): the webhooks are stored as the webhook stores
 them, then processing runs to the end under cProfile with a CPU-time clock, so the other load of a shared
-machine does not change the figures (wall-clock does not enter them). Prints CPU ms and SQL queries per message,
+machine does not change the figures (wall-clock does not enter them). Prints CPU ms and SQL queries per message
+(and the CPU of the PostgreSQL backend that ran them, read from /proc),
 the top functions by own and by cumulative CPU, and CPU shares by area (message_post, bus, web push, ORM...);
 saves the raw profile (.pstats) and a JSON summary in bench/results/.
 
@@ -114,9 +115,14 @@ def main():
                         inbox._store_webhook(body)
                 cr.postcommit.clear()   # no job runner here: processing is called below
 
+        backend_cpu = []
+
         def process():
             """What the drain job does, batch after batch (each committed), without its time budget."""
             with registry.cursor() as cr:
+                cr.execute("SELECT pg_backend_pid()")
+                backend = cr.fetchone()[0]
+                started = process_cpu_seconds(backend)
                 env = api.Environment(cr, env_uid(cr), {})
                 inbox = env[inbox_model]
                 if hasattr(inbox, "_job_drain"):
@@ -127,6 +133,7 @@ def main():
                 else:   # before the job engine: the inbox cron of each partition
                     for partition in (0, 1):
                         inbox._cron_process(partition=partition)
+                backend_cpu.append(process_cpu_seconds(backend) - started)
 
         def env_uid(cr):
             cr.execute("SELECT res_id FROM ir_model_data WHERE module = 'whatsapp_crm' "
@@ -143,6 +150,7 @@ def main():
         cpu_started, wall_started = time.process_time(), time.monotonic()
         process()
         cpu = time.process_time() - cpu_started
+        postgres_cpu = backend_cpu[-1]
         wall = time.monotonic() - wall_started
         queries = query_count(registry) - queries_before
         store(bodies[half:])
@@ -173,6 +181,7 @@ def main():
         "label": args.label, "addons": str(addons), "messages": args.messages, "customers": args.customers,
         "all_posted": posted == expected, "posted": posted,
         "cpu_ms_per_message": round(cpu / args.messages * 1000, 2),
+        "postgres_cpu_ms_per_message": round(postgres_cpu / args.messages * 1000, 2),
         "wall_ms_per_message": round(wall / args.messages * 1000, 2),
         "profiled_cpu_ms_per_message": round(profiled_cpu / args.messages * 1000, 2),
         "queries_per_message": round(queries / args.messages, 1),
@@ -190,10 +199,18 @@ def main():
     print(f"processing profile [{args.label}]: {args.messages} messages from {args.customers} customers "
           f"(posted {posted} of {expected}, warm-up included)")
     print(f"    CPU {summary['cpu_ms_per_message']} ms per message in Odoo (wall {summary['wall_ms_per_message']} ms), "
+          f"{summary['postgres_cpu_ms_per_message']} ms in PostgreSQL (the processing connection's backend), "
           f"{summary['queries_per_message']} SQL queries per message; under cProfile "
           f"{summary['profiled_cpu_ms_per_message']} ms (shares below are of that run)")
     for area, share in summary["cpu_share_by_area"].items():
         print(f"    {area:34}{share:6.1f} %")
+
+
+def process_cpu_seconds(pid):
+    """User + system CPU of a local process (here: the PostgreSQL backend serving the processing cursor), from
+    /proc: what that connection's queries cost the server, whatever else runs on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def query_count(registry):

@@ -87,6 +87,12 @@ class DiscussChannel(models.Model):
         return attendants_sudo.filtered(lambda user: user.active and not user.share and company in user.company_ids
                                         and user != self.env.ref("whatsapp_crm.user_whatsapp_processing"))
 
+    def _whatsapp_push_audience_key(self):
+        # sudo: discuss.channel - routing fields of a conversation, read by the push job
+        channel_sudo = self.sudo()
+        return (*super()._whatsapp_push_audience_key(), channel_sudo.whatsapp_department_id.id,
+                channel_sudo.whatsapp_routing_state == "menu")
+
     def _whatsapp_unassigned_push_candidates(self):
         """Alerted of an unassigned conversation's messages: its department's attendants only, and
         nobody while the customer is still choosing in the menu (the answer is for the robot)."""

@@ -1,6 +1,7 @@
 import json
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
@@ -9,6 +10,7 @@ from odoo.tools import mute_logger
 from odoo.addons.bus.tests.common import WebsocketCase
 from odoo.addons.whatsapp_crm.models.discuss_channel_notify import PUSH_BATCH_KEY
 from odoo.addons.whatsapp_crm.models.whatsapp_push import PUSH_TTL_PARAM
+from odoo.addons.whatsapp_crm.tools import web_push_request
 
 from .common import WhatsAppCase
 from .push_service import PushService
@@ -152,6 +154,26 @@ class TestPushPayload(NotifyCase):
                          {"model": "discuss.channel", "res_id": channel.id, "action": "mail.action_discuss"})
         self.assertEqual(message.res_id, channel.id)
         self.assertEqual(self.pushes_to(subscription), [push])
+
+    def test_one_job_works_out_each_audience_once_and_signs_once_per_push_service(self):
+        """A drain batch's push job covers many conversations: who may take an unassigned one is the same
+        for a whole department, and a VAPID signature is valid for hours (each cost a search or an ECDSA
+        signature per conversation or per push before)."""
+        subscriptions = [self.subscribe_browser(self.attendant), self.subscribe_browser(self.attendant2)]
+        for index in range(3):
+            self.customer(f"55119876500{index}1", f"Cliente {index}").text(f"Olá {index}")
+        self.process_inbox()
+        channel_class = type(self.env["discuss.channel"])
+        with patch.object(channel_class, "_whatsapp_unassigned_push_candidates", autospec=True,
+                          side_effect=channel_class._whatsapp_unassigned_push_candidates) as candidates, \
+                patch.object(web_push_request.jwt, "sign", wraps=web_push_request.jwt.sign) as sign:
+            self.assertEqual(self.run_push_job(), {"sent": 6, "failed": 0, "removed": 0})
+        self.assertEqual(candidates.call_count, 1, "three conversations of one company, one audience")
+        self.assertEqual(sign.call_count, 1, "one push service, one signature")
+        self.push_service.wait_for(6)
+        self.assertFalse(self.push_service.rejected, "the shared signature is valid for every push")
+        self.assertEqual(sorted(push.payload["options"]["body"] for push in self.pushes_to(subscriptions[1])),
+                         ["Olá 0", "Olá 1", "Olá 2"])
 
     def test_ttl_is_configurable(self):
         self.env["ir.config_parameter"].sudo().set_param(PUSH_TTL_PARAM, "600")

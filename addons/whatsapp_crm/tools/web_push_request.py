@@ -40,20 +40,33 @@ class PushRequest:
     body: bytes
 
 
-def build_push_request(subscription, payload, *, vapid_private_key, vapid_public_key, subject, ttl,
-                       urgency="high", topic=None):
+def push_origin(endpoint):
+    """``scheme://host[:port]`` of a subscription's endpoint: the VAPID audience and the proxy key."""
+    url = urlsplit(endpoint or "")
+    if url.scheme not in ("https", "http") or not url.netloc:
+        raise PushRequestError(f"invalid push endpoint {endpoint!r}")
+    return f"{url.scheme}://{url.netloc}"
+
+
+def vapid_authorization(origin, *, vapid_private_key, vapid_public_key, subject):
+    """The ``Authorization`` header for every push to ``origin`` in the next hours (RFC 8292): one
+    signature serves a whole batch of pushes to one push service."""
+    token = jwt.sign({"aud": origin, "sub": subject}, vapid_private_key,
+                     ttl=VAPID_TOKEN_TTL, algorithm=jwt.Algorithm.ES256)
+    return f"vapid t={token}, k={vapid_public_key}"
+
+
+def build_push_request(subscription, payload, *, authorization, ttl, urgency="high", topic=None):
     """The encrypted POST for one browser subscription.
 
     :param subscription: ``{"endpoint": url, "keys": '{"p256dh": ..., "auth": ...}'}`` as Odoo stores it
     :param payload: a JSON-serialisable dict (what the service worker reads with ``event.data.json()``)
-    :param subject: the VAPID ``sub`` claim (a URL or ``mailto:``: how the push service reaches us)
+    :param authorization: :func:`vapid_authorization` for the endpoint's origin
     :param ttl: seconds the push service keeps the message for a browser that is not connected
     :param topic: a message with the same topic replaces the one still waiting at the push service
     """
     endpoint = subscription.get("endpoint") or ""
-    url = urlsplit(endpoint)
-    if url.scheme not in ("https", "http") or not url.netloc:
-        raise PushRequestError(f"invalid push endpoint {endpoint!r}")
+    push_origin(endpoint)
     if urgency not in URGENCIES:
         raise PushRequestError(f"invalid urgency {urgency!r}")
     if topic is not None and not _TOPIC_RE.fullmatch(topic):
@@ -61,10 +74,8 @@ def build_push_request(subscription, payload, *, vapid_private_key, vapid_public
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     if len(raw) > MAX_PAYLOAD_BYTES:
         raise PushRequestError(f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}")
-    token = jwt.sign({"aud": f"{url.scheme}://{url.netloc}", "sub": subject}, vapid_private_key,
-                     ttl=VAPID_TOKEN_TTL, algorithm=jwt.Algorithm.ES256)
     headers = {
-        "Authorization": f"vapid t={token}, k={vapid_public_key}",
+        "Authorization": authorization,
         "Content-Encoding": "aes128gcm",
         "Content-Type": "application/octet-stream",
         "TTL": str(max(int(ttl), 0)),
