@@ -290,6 +290,7 @@ def bench_processing(stack, messages, customers, threads, media_every=0):
     meter = CpuMeter(stack).start()
     cpu_before = time.process_time()
     started = time.monotonic()
+    started_wall = stack.probe.scalar("SELECT now() AT TIME ZONE 'UTC'")
     for thread in workers:
         thread.start()
 
@@ -313,11 +314,16 @@ def bench_processing(stack, messages, customers, threads, media_every=0):
     elapsed = finished - started
     # The longest time without progress while messages were waiting (a stalled drain shows up here).
     longest_stall, last_time, last_count = 0.0, 0.0, -1
+    stalls = []
     for moment, count in progress:
         if count != last_count:
+            if moment - last_time > 1:
+                stalls.append({"from_s": last_time, "seconds": round(moment - last_time, 2), "in_discuss": last_count})
             last_time, last_count = moment, count
         longest_stall = max(longest_stall, moment - last_time)
     probe = stack.probe
+    for stall in stalls:   # which jobs were running, and which waited, while nothing moved
+        stall["jobs"] = jobs_during(probe, started_wall, stall["from_s"], stall["from_s"] + stall["seconds"])
     partners = probe.scalar("""SELECT count(DISTINCT partner_id) FROM whatsapp_message WHERE wamid = ANY(%s)""",
                             [wamids])
     channels = probe.scalar("""SELECT count(DISTINCT channel_id) FROM whatsapp_message WHERE wamid = ANY(%s)""",
@@ -334,6 +340,7 @@ def bench_processing(stack, messages, customers, threads, media_every=0):
         "processed_per_second": round(messages / elapsed, 1),
         "target_per_second": 80,
         "longest_stall_seconds": round(longest_stall, 2),
+        "stalls_over_1s": stalls,
         "cpu": cpu,
         "server_cpu_ms_per_message": round(cpu["server_cpu_seconds"] / messages * 1000, 2),
         "postgres_cpu_ms_per_message": round(cpu["postgres_cpu_seconds"] / messages * 1000, 2),
@@ -422,6 +429,9 @@ def print_table(results):
                 f"(target <= 1: {verdict(c['longest_stall_seconds'] <= 1)})",
                 f"    CPU per message: Odoo {c['server_cpu_ms_per_message']} ms (acks + processing), PostgreSQL "
                 f"{c['postgres_cpu_ms_per_message']} ms; machine busy {c['cpu']['machine_busy_percent']:.0f}%",
+                *([f"    stalls over 1 s (start after the first POST, length, messages in Discuss): "
+                   + ", ".join(f"{stall['from_s']:.1f} s +{stall['seconds']} s at {stall['in_discuss']}"
+                               for stall in c["stalls_over_1s"])] if c.get("stalls_over_1s") else []),
                 *([f"    {c['images']} images among them, all stored in {c['media_storage']} "
                    f"{c['images_stored_after_seconds']} s after the first POST"] if c.get("images") else []),
                 f"    counts exact (messages, Discuss posts, {c['customers']} partners, {c['customers']} "
@@ -451,6 +461,23 @@ def run_profile(messages, customers):
     subprocess.run([sys.executable, str(BENCH_DIR / "profile_processing.py"), "--messages", str(messages),  # noqa: S603
                     "--customers", str(customers), "--label", "bench"], check=True)
     return json.loads((RESULTS_DIR / "profile-bench-latest.json").read_text())
+
+
+def jobs_during(probe, started_wall, from_s, to_s):
+    """The jobs that ran or waited between two moments of the run (seconds after its first POST)."""
+    rows = probe.rows("""
+        SELECT method_name, state,
+               EXTRACT(EPOCH FROM date_created - %(t0)s), EXTRACT(EPOCH FROM date_started - %(t0)s),
+               EXTRACT(EPOCH FROM date_done - %(t0)s)
+          FROM queue_job
+         WHERE date_created <= %(t0)s + make_interval(secs => %(to)s)
+           AND (date_done IS NULL OR date_done >= %(t0)s + make_interval(secs => %(from)s))
+         ORDER BY date_created
+    """, {"t0": started_wall, "from": from_s, "to": to_s})
+    return [{"method": method, "state": state, "created_s": round(float(created), 2),
+             "started_s": started is not None and round(float(started), 2),
+             "done_s": done is not None and round(float(done), 2)}
+            for method, state, created, started, done in rows]
 
 
 def main():

@@ -261,6 +261,24 @@ class TestInboxPipeline(WhatsAppCase):
                         for deliveries in texts]
             self.assertEqual([body.striptags() for body in bodies], expected)
 
+    def test_a_batch_commits_after_its_time_budget_and_leaves_the_rest_in_order(self):
+        """Attendants see what a batch posted at its commit: a slow machine must not hold 20 items back."""
+        ana = "5511987650707"
+        for index in range(3):
+            self.customer(ana, "Ana").text(f"ana {index}")
+        inbox = self.env["whatsapp.inbox"].with_user(self.processing_user)
+        while inbox._split_received():
+            pass
+        items = self.env["whatsapp.inbox.event"].sudo().search([("customer_key", "!=", False)], order="id desc",
+                                                               limit=3).sorted("id")
+        self.assertEqual(items.with_user(self.processing_user)._process(seconds=0), 1,
+                         "the budget spent, no item after the first")
+        self.assertEqual(items.mapped("state"), ["done", "pending", "pending"])
+        self.process_inbox()
+        self.assertEqual(items.mapped("state"), ["done", "done", "done"])
+        self.assertEqual([body.striptags() for body in self.mail_bodies(self.partner_by_wa_id(ana))],
+                         ["ana 0", "ana 1", "ana 2"])
+
     def test_a_customer_waits_for_its_item_being_retried_others_do_not(self):
         ana, bia = "5511987650505", "5511987650606"
         first = self.customer(ana, "Ana").text("ana 1", send=False)
