@@ -53,6 +53,9 @@ class ResPartner(models.Model):
         self.flush_recordset(["whatsapp_user_id"])
         self._whatsapp_merge_conversations(survivor)
         self._whatsapp_merge_records(survivor)
+        # Here, not at commit: a row another transaction changed meanwhile (a status, a download)
+        # surfaces inside the identity resolution, as a race whose item runs again.
+        self.env.flush_all()
 
     def _whatsapp_merge_conversations(self, survivor):
         # sudo: discuss.channel - every conversation of the customer, whoever answers them
