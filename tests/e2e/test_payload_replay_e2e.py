@@ -34,36 +34,6 @@ def test_third_party_payloads_under_parallel_workers(stack):
     wait_until(lambda: stack.probe.inbox_due() == 0, 180, message="inbox drained",
                on_timeout=lambda: str(stack.probe.inbox_states()))
     stack.probe.wait_quiet()
-    try:
-        people = check_replay(unittest.TestCase(), stack.probe.rows, payloads, ACCOUNT["phone_number_id"], rounds=2)
-    except AssertionError as error:
-        late = people_linked_after_their_halves(stack, payloads)
-        if "is split over partners" in str(error) and any(key in str(error) for key in late):
-            pytest.xfail(f"stored in an order that leaves no way to know one person in time ({sorted(late)}): {error}")
-        raise
+    people = check_replay(unittest.TestCase(), stack.probe.rows, payloads, ACCOUNT["phone_number_id"], rounds=2)
     assert len(people) >= 8
 
-
-def people_linked_after_their_halves(stack, payloads):
-    """Identifiers of the people whose number-only and BSUID-only messages were *both* stored before the
-    first message carrying both (eight clients store the POSTs up to ~3 places out of file order).
-
-    No worker can help that order: the two halves become two partners before anything says they are one
-    person; the message that links them then moves the BSUID to the number's partner
-    (res.partner._whatsapp_resolve), not the other partner's conversation. Seen in 3 runs of 41 (payloads
-    55, 59/60 stored before 56 and 57), and in-process with that order. Everything else is checked strictly.
-    """
-    stored = []
-    for payload in payloads:
-        first_row = stack.probe.scalar("SELECT min(id) FROM whatsapp_inbox WHERE raw_body = %s",
-                                       [payload.encoded(ACCOUNT["phone_number_id"]).decode()])
-        stored += [(first_row, {key for key in (event.wa_id and f"wa:{event.wa_id}",
-                                                event.user_id and f"bsuid:{event.user_id}") if key})
-                   for event in payload.inbound_messages() if payload.expected_state == "done"]
-    known, late = [], set()
-    for _row, keys in sorted(stored, key=lambda item: item[0]):
-        halves = [group for group in known if group & keys]
-        if len(halves) > 1:
-            late |= set().union(*halves)
-        known = [group for group in known if group not in halves] + [keys.union(*halves)]
-    return late

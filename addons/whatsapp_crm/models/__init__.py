@@ -57,3 +57,4 @@ from . import whatsapp_service_event
 from . import discuss_channel_service
 from . import whatsapp_message_service
 from . import whatsapp_health
+from . import res_partner_whatsapp_merge

@@ -463,8 +463,7 @@ class DiscussChannel(models.Model):
         their messages are authored by their partner, and nothing of the conversation (notes,
         notices, other customers' names) may reach a login they might have.
         """
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                            [f"whatsapp_crm.channel:{account.id}:{partner.id}"])
+        self._whatsapp_lock_conversation(account, partner)
         # sudo: discuss.channel - a plain lookup by key; evaluating Discuss's membership rules on
         # every inbound message was a third of the processing time. Access is checked on use.
         channel = self.sudo().search([
@@ -486,6 +485,12 @@ class DiscussChannel(models.Model):
         # Discuss adds the creator as a member; the processing user is not a participant.
         channel_sudo.channel_member_ids.unlink()
         return channel_sudo.sudo(False)
+
+    @api.model
+    def _whatsapp_lock_conversation(self, account, partner):
+        """Serialise whatever opens or moves an open conversation of ``partner`` on ``account``."""
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                            [f"whatsapp_crm.channel:{account.id}:{partner.id}"])
 
     def _whatsapp_register_inbound(self, meta_timestamp):
         """The customer wrote: the 24 h window restarts from their message.

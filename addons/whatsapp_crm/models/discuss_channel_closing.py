@@ -178,3 +178,12 @@ class DiscussChannel(models.Model):
         self._whatsapp_post_notice(lang_env._("Closed automatically: the customer did not answer."))
         self._whatsapp_after_close(reason, None, attendant, farewell=farewell, survey=False)
         return result
+
+    def _whatsapp_close_silently(self, notice):
+        """Close without a word to the customer (no farewell, no survey): the system ends a
+        conversation that goes on elsewhere; ``notice`` tells the attendants why and where."""
+        attendant = self.whatsapp_assignee_id
+        result = super().action_whatsapp_close()
+        self._whatsapp_post_notice(notice)
+        self._whatsapp_after_close(None, None, attendant, farewell=False, survey=False)
+        return result

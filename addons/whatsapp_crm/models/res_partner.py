@@ -60,8 +60,10 @@ class ResPartner(models.Model):
           cannot: a partner a parallel worker committed after this transaction's snapshot. That
           surfaces as :class:`WhatsAppIdentityRace`, and the item runs again in a new transaction;
         - an event carrying a number and a BSUID that belong to two different partners proves they
-          are one person: the BSUID moves to the partner of the number (the phone is the identity
-          attendants and other modules know; the other partner keeps its history);
+          are one person, kept by the partner of the number (the phone is the identity attendants
+          and other modules know). A partner only ever known by the BSUID (no number of its own) is
+          merged into it, conversations and messages included (``_whatsapp_merge_into``); a partner
+          with a number of its own only loses the BSUID and keeps its history;
         - a number change (``new_wa_id``) from an old number nobody holds is the partner of the new
           number, if the customer's messages from it were processed first.
 
@@ -130,7 +132,9 @@ class ResPartner(models.Model):
                 "whatsapp_profile_name": name or False,
             })
         partner = by_phone or by_user
-        if by_user and by_phone and by_user != by_phone:
+        if by_user and by_phone and by_user._whatsapp_mergeable_into(by_phone):
+            by_user._whatsapp_merge_into(by_phone)
+        elif by_user and by_phone and by_user != by_phone:
             _logger.info("WhatsApp identity: the BSUID of partner %s belongs to the number of partner %s; moved",
                          by_user.id, by_phone.id)
             # sudo: res.partner - the identity fields of a partner the processing user manages

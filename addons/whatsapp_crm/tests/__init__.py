@@ -2,6 +2,7 @@ from . import test_access
 from . import test_assignment
 from . import test_bus
 from . import test_identity
+from . import test_identity_merge
 from . import test_inbound
 from . import test_inbound_kinds
 from . import test_media

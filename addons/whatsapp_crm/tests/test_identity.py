@@ -35,6 +35,7 @@ class TestIdentityConcurrency(TransactionCase):
         self.wa_id = f"55119{suffix}"           # a Brazilian mobile, 13 digits (with the 9th digit)
         self.user_id = f"BR.{suffix}77"
         self.new_wa_id = self.wa_id[:-1] + str((int(self.wa_id[-1]) + 1) % 10)  # the customer's next number
+        self.resolved = set()  # merged partners lose their identifiers: found again by id
         self.addCleanup(self.delete_partners)
 
     @contextmanager
@@ -60,6 +61,7 @@ class TestIdentityConcurrency(TransactionCase):
                 try:
                     partner = self.find_or_create(env, wa_id, user_id, new_wa_id)
                     cr.commit()  # pylint: disable=invalid-commit
+                    self.resolved.add(partner.id)
                     return partner.id
                 except IdentityRace:
                     cr.rollback()
@@ -105,7 +107,7 @@ class TestIdentityConcurrency(TransactionCase):
     def delete_partners(self):
         with self.worker() as (cr, env):
             env["res.partner"].sudo().with_context(active_test=False).search([
-                "|", "|", ("whatsapp_wa_id", "in", (self.wa_id, self.new_wa_id)),
+                "|", "|", "|", ("id", "in", list(self.resolved)), ("whatsapp_wa_id", "in", (self.wa_id, self.new_wa_id)),
                 ("phone", "in", (f"+{self.wa_id}", f"+{self.new_wa_id}")),
                 ("whatsapp_user_id", "=", self.user_id)]).unlink()
             cr.commit()  # pylint: disable=invalid-commit
@@ -147,13 +149,17 @@ class TestIdentityConcurrency(TransactionCase):
 
     def test_identifiers_known_by_two_partners_end_on_the_phone_partner(self):
         """BSUID-only first, phone-only second (two partners: nothing tells us they are one person),
-        then an event with both: from then on the BSUID belongs to the phone's partner."""
+        then an event with both: from then on the BSUID belongs to the phone's partner, which absorbs
+        the other (only ever known by the BSUID: test_identity_merge.py)."""
         bsuid_partner = self.resolve(None, self.user_id)
         phone_partner = self.resolve(self.wa_id, None)
         self.assertNotEqual(bsuid_partner, phone_partner)
         self.assertEqual(self.resolve(self.wa_id, self.user_id), phone_partner)
         self.assertOnePartner()
         self.assertEqual(self.resolve(None, self.user_id), phone_partner)
+        with self.worker() as (cr, _env):
+            cr.execute("SELECT active FROM res_partner WHERE id = %s", [bsuid_partner])
+            self.assertEqual(cr.fetchone(), (False,), "merged into the phone's partner and archived")
 
     def test_a_bsuid_seen_with_a_new_number_follows_it(self):
         partner = self.resolve(self.wa_id, self.user_id)

@@ -56,3 +56,19 @@ class TestThirdPartyReplay(WhatsAppCase):
         self.assertEqual((elisa.whatsapp_user_id, elisa.whatsapp_wa_id), ("BR.4196664000577", "5541966640005"))
         statuses = self.env["whatsapp.message.status"].search([("wamid", "=", "wamid.replay-outbound-06")])
         self.assertEqual(statuses.status, "deleted", "an undocumented status value is stored")
+
+    def test_a_persons_halves_stored_before_the_message_linking_them_end_on_one_partner(self):
+        """The order eight parallel clients sometimes store (tests/e2e/test_payload_replay_e2e.py):
+        Elisa's BSUID-only (55) and number-only (58-60) messages before the first carrying both (56)."""
+        payloads = load_payloads()
+        halves = [payload for payload in payloads if payload.name[:2] in ("55", "58", "59", "60")]
+        self.post_all(halves + [payload for payload in payloads if payload not in halves])
+        self.process_inbox()
+        self.post_all(reversed(payloads))
+        self.process_inbox()
+        check_replay(self, self.query, payloads, PHONE_NUMBER_ID, rounds=2,
+                     canonical=lambda wa_id: self.env["res.partner"]._whatsapp_e164(wa_id))
+        elisa = self.whatsapp_message("wamid.replay56.both").partner_id
+        self.assertEqual(self.whatsapp_message("wamid.replay55.bsuid").partner_id, elisa)
+        self.assertEqual(sorted(self.conversation_of(elisa).mapped("whatsapp_status")), ["closed", "open"],
+                         "the BSUID's conversation closed, the number's goes on")

@@ -17,3 +17,4 @@ from . import phone_blacklist
 from . import mail_blacklist
 from . import privacy_log
 from . import res_config_settings
+from . import res_partner_whatsapp_merge

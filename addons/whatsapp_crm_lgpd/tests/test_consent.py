@@ -84,6 +84,32 @@ class TestConsent(LgpdCase):
         self.assertEqual((partner.whatsapp_consent_status, partner.whatsapp_consent_legal_basis),
                          ("opted_in", "consent"))
 
+    def test_a_merged_customer_keeps_their_newest_consent_history_and_requests(self):
+        """A BSUID-only contact and a number-only contact, then a message with both: one person,
+        merged into the number's partner (whatsapp_crm's res_partner_whatsapp_merge.py)."""
+        by_name = self.customer(None, "Maria", user_id="BR.1234567890ABCDEF")
+        self.addCleanup(setattr, self.sandbox.state, "clock", self.sandbox.state.clock)
+        self.sandbox.state.clock = lambda: 2_000_000_000
+        by_name.text("Oi")
+        self.process_inbox()
+        survivor = self.receive_text("Oi pelo número").partner_id
+        self.sandbox.state.clock = lambda: 2_000_000_100
+        stop = by_name.text("Parar")
+        self.process_inbox()
+        absorbed = self.whatsapp_message(stop.wamid).partner_id
+        self.assertEqual((survivor.whatsapp_consent_status, absorbed.whatsapp_consent_status),
+                         ("opted_in", "opted_out"))
+        request = self.env["whatsapp.lgpd.request"].create(
+            {"partner_id": absorbed.id, "request_type": "access", "channel": "internal"})
+        self.customer("5511987654321", "Maria Souza", user_id="BR.1234567890ABCDEF").text("Sou eu")
+        self.process_inbox()
+        self.assertFalse(absorbed.active)
+        self.assertEqual((survivor.whatsapp_consent_status, survivor.whatsapp_consent_source),
+                         ("opted_out", "keyword"), "the newer consent is the person's")
+        self.assertEqual(sorted(survivor.whatsapp_consent_event_ids.mapped("status")),
+                         ["opted_in", "opted_in", "opted_out"], "both histories, on the one contact")
+        self.assertEqual(request.partner_id, survivor)
+
     def test_user_preferences_of_a_stranger_create_nobody(self):
         before = self.env["res.partner"].search_count([])
         self.post_webhook(webhooks.user_preferences(self.sandbox.business, "5531999990000", "stop", name="X"))
