@@ -248,3 +248,22 @@ class TestInbound(WhatsAppCase):
         self.process_inbox()
         channel = self.whatsapp_message(delivery.wamid).channel_id
         self.assertLess(channel.whatsapp_window_expires_at.year, 2099)
+
+    def test_queue_summary_follows_customer_and_attendant(self):
+        """The queue row's preview and waiting time, kept on the conversation with each message."""
+        customer = self.customer("5511987650808", "Rui")
+        customer.text("Primeira pergunta")
+        self.process_inbox()
+        channel = self.conversation_of(self.partner_by_wa_id(customer.wa_id))
+        first_wait = channel.whatsapp_waiting_since
+        self.assertEqual(channel.whatsapp_last_preview, "Primeira pergunta")
+        self.assertTrue(first_wait)
+        customer.text("Segunda   pergunta,\n   ainda sem resposta " + "x" * 200)
+        self.process_inbox()
+        self.assertEqual(channel.whatsapp_last_preview, ("Segunda pergunta, ainda sem resposta " + "x" * 200)[:120])
+        self.assertEqual(channel.whatsapp_waiting_since, first_wait, "waiting since the first unanswered message")
+        channel.with_user(self.attendant).action_whatsapp_take()
+        self.attendant_writes(channel, "Olá Rui, já respondo")
+        self.assertEqual(channel.whatsapp_last_preview, "Olá Rui, já respondo")
+        self.assertFalse(channel.whatsapp_waiting_since, "answered")
+        self.assertEqual(channel.write_uid, self.attendant)
