@@ -43,6 +43,7 @@ from . import whatsapp_report_send
 from . import res_config_settings_conversation
 from . import res_users_attendance
 from . import whatsapp_push
+from . import whatsapp_push_pending
 from . import discuss_channel_notify
 from . import res_users_notify
 from . import res_config_settings_notify

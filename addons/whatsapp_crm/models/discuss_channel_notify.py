@@ -3,9 +3,10 @@
 Discuss would push a channel's messages to its members, inside ``message_post``: a search with a
 large domain and up to 4 synchronous HTTP requests per message, in the transaction that processes
 the customer's message. Here a customer's message is posted without recipients (the assignee, its
-member, still gets it live on the bus), and after the processing batch commits, one job sends the
-pushes: to the attendant who answers the conversation, or while nobody does, to the attendants who
-may take it. Attendants' replies, notes and notices are never pushed.
+member, still gets it live on the bus); after the processing batch commits, its conversations wait
+for their push (``whatsapp.push.pending``) and one job at a time sends the pushes: to the attendant
+who answers the conversation, or while nobody does, to the attendants who may take it. Attendants'
+replies, notes and notices are never pushed.
 """
 import logging
 
@@ -16,13 +17,15 @@ from odoo.tools.translate import LazyTranslate
 from ..const import ATTENDANT_GROUP, JOB_CHANNEL_PUSH
 from ..tools.web_push_request import shorten
 from .discuss_channel import is_whatsapp_channel
-from .whatsapp_job import delay
+from .whatsapp_job import commit_step, delay
 
 _lt = LazyTranslate(__name__)
 _logger = logging.getLogger(__name__)
 
 # The ids of a transaction's customer messages awaiting their web push job (cursor postcommit data).
 PUSH_BATCH_KEY = "whatsapp_crm.web_push"
+# At most one push job waits at a time (queue_job's identity key): it takes everything waiting.
+PUSH_IDENTITY = "whatsapp_crm.web_push"
 PREVIEW_TEXT_LIMIT = 120
 # What the notification says of a message that is not (only) text, by WhatsApp message kind.
 PUSH_PREVIEWS = {
@@ -226,21 +229,54 @@ class DiscussChannel(models.Model):
             return
         try:
             with self.env.registry.cursor() as cr:
-                # Nobody subscribed to push at all: no job (the common case of a desk without it).
-                cr.execute("SELECT 1 FROM mail_push_device LIMIT 1")
-                if not cr.fetchone():
-                    return
-                channels = self.env(cr=cr)["discuss.channel"]
-                delay(channels, channel=JOB_CHANNEL_PUSH,
-                      description=f"WhatsApp: web push for {len(message_ids)} customer message(s)",
-                      )._job_whatsapp_web_push(message_ids)
+                self.with_env(self.env(cr=cr))._whatsapp_queue_web_push(message_ids)
         except Exception:  # the messages are posted; a lost push is not worth failing for
             _logger.exception("WhatsApp: could not enqueue the web push of %s messages", len(message_ids))
 
     @api.model
-    def _job_whatsapp_web_push(self, message_ids):
+    def _whatsapp_queue_web_push(self, message_ids):
+        """These customers' messages wait for their push (the newest of each conversation), and a
+        push job is pending to send them.
+
+        Checked after the messages' commit, as the drain's wake-up is: a pending job has not taken
+        the waiting rows yet, so it will see these; a running one has, so another is made.
+        """
+        cr = self.env.cr
+        # Nobody subscribed to push at all: nothing waits (the common case of a desk without it).
+        cr.execute("SELECT 1 FROM mail_push_device LIMIT 1")
+        if not cr.fetchone():
+            return
+        cr.execute("""
+            INSERT INTO whatsapp_push_pending (channel_id, message_id)
+            SELECT res_id, max(id) FROM mail_message
+             WHERE id = ANY(%s) AND model = 'discuss.channel' GROUP BY res_id
+            ON CONFLICT (channel_id) DO UPDATE
+               SET message_id = GREATEST(whatsapp_push_pending.message_id, EXCLUDED.message_id)
+        """, [message_ids])
+        cr.execute("""
+            SELECT 1 FROM queue_job
+             WHERE identity_key = %s AND state IN ('pending', 'enqueued', 'wait_dependencies') LIMIT 1
+        """, [PUSH_IDENTITY])
+        if not cr.fetchone():
+            delay(self, channel=JOB_CHANNEL_PUSH, identity_key=PUSH_IDENTITY,
+                  description="WhatsApp: web push of customers' messages")._job_whatsapp_web_push()
+
+    @api.model
+    def _job_whatsapp_web_push(self):
+        """Take every conversation waiting for its push, commit that, then push.
+
+        Committed before sending: a message processed meanwhile waits for the next job, never for
+        this one's requests to a slow push service (and a crash here loses alerts, not messages).
+        """
+        self.env.cr.execute("DELETE FROM whatsapp_push_pending RETURNING message_id")
+        message_ids = [row[0] for row in self.env.cr.fetchall()]
+        commit_step(self.env)
+        return self._whatsapp_send_web_push(message_ids)
+
+    @api.model
+    def _whatsapp_send_web_push(self, message_ids):
         """Push these customers' messages to the attendants who should see them (one per conversation:
-        a batch's later message of the same conversation replaces the earlier one anyway)."""
+        a later message of the same conversation replaces the earlier one anyway)."""
         # sudo: mail.message - the customers' messages this job was created for, posted by the processing user
         messages_sudo = self.env["mail.message"].sudo().browse(message_ids).exists().filtered(
             lambda message: message.model == "discuss.channel")

@@ -42,10 +42,15 @@ class NotifyCase(WhatsAppCase):
         message = self.whatsapp_message(delivery.wamid).mail_message_id
         return message, self.env["discuss.channel"].browse(message.res_id)
 
-    def run_push_job(self):
-        """What the push job created after the processing commit does (as the processing user)."""
+    def queue_pushes(self):
+        """What follows the processing commit: the batch's conversations wait for their push."""
         message_ids = self.env.cr.postcommit.data.pop(PUSH_BATCH_KEY, [])
-        return self.env["discuss.channel"].with_user(self.processing_user)._job_whatsapp_web_push(message_ids)
+        self.env["discuss.channel"].with_user(self.processing_user)._whatsapp_queue_web_push(message_ids)
+
+    def run_push_job(self):
+        """The above, then what the push job does (as the processing user)."""
+        self.queue_pushes()
+        return self.env["discuss.channel"].with_user(self.processing_user)._job_whatsapp_web_push()
 
     def pushes_to(self, subscription):
         return [push for push in self.push_service.received if push.token == subscription.token]
@@ -174,6 +179,28 @@ class TestPushPayload(NotifyCase):
         self.assertFalse(self.push_service.rejected, "the shared signature is valid for every push")
         self.assertEqual(sorted(push.payload["options"]["body"] for push in self.pushes_to(subscriptions[1])),
                          ["Olá 0", "Olá 1", "Olá 2"])
+
+    def test_messages_waiting_together_alert_once_per_conversation_with_the_newest(self):
+        """Under load the push job finds several batches' messages waiting: one push per conversation
+        and browser, the newest message; one push job waits at a time, whatever the batches."""
+        subscription = self.subscribe_browser(self.attendant)
+        maria, joao = self.customer(), self.customer("5511987650909", "João")
+        maria.text("Primeira")
+        self.process_inbox()
+        self.queue_pushes()
+        maria.text("Segunda")
+        joao.text("Oi, sou o João")
+        self.process_inbox()
+        self.queue_pushes()
+        jobs = self.env["queue.job"].search([("method_name", "=", "_job_whatsapp_web_push"), ("state", "=", "pending")])
+        self.assertEqual(len(jobs), 1, "one push job waits, for both batches")
+        self.assertEqual(len(self.env["whatsapp.push.pending"].search([])), 2, "one row per conversation")
+        self.assertEqual(self.env["discuss.channel"].with_user(self.processing_user)._job_whatsapp_web_push(),
+                         {"sent": 2, "failed": 0, "removed": 0})
+        self.push_service.wait_for(2)
+        self.assertEqual(sorted(push.payload["options"]["body"] for push in self.pushes_to(subscription)),
+                         ["Oi, sou o João", "Segunda"])
+        self.assertFalse(self.env["whatsapp.push.pending"].search([]), "taken by the job")
 
     def test_ttl_is_configurable(self):
         self.env["ir.config_parameter"].sudo().set_param(PUSH_TTL_PARAM, "600")
