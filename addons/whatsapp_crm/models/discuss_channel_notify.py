@@ -9,8 +9,9 @@ who answers the conversation, or while nobody does, to the attendants who may ta
 replies, notes and notices are never pushed.
 """
 import logging
+from datetime import timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import html2plaintext
 from odoo.tools.translate import LazyTranslate
 
@@ -24,8 +25,10 @@ _logger = logging.getLogger(__name__)
 
 # The ids of a transaction's customer messages awaiting their web push job (cursor postcommit data).
 PUSH_BATCH_KEY = "whatsapp_crm.web_push"
-# At most one push job waits at a time (queue_job's identity key): it takes everything waiting.
+# At most one push job waits for what is due now, and one for what an interval holds back
+# (queue_job's identity keys): each takes everything due when it runs.
 PUSH_IDENTITY = "whatsapp_crm.web_push"
+PUSH_LATER_IDENTITY = "whatsapp_crm.web_push.later"
 PREVIEW_TEXT_LIMIT = 120
 # What the notification says of a message that is not (only) text, by WhatsApp message kind.
 PUSH_PREVIEWS = {
@@ -235,8 +238,8 @@ class DiscussChannel(models.Model):
 
     @api.model
     def _whatsapp_queue_web_push(self, message_ids):
-        """These customers' messages wait for their push (the newest of each conversation), and a
-        push job is pending to send them.
+        """These customers' messages wait for their push (the newest of each conversation), and a push
+        job waits to send them: now, or when the conversation's interval since its last alert ends.
 
         Checked after the messages' commit, as the drain's wake-up is: a pending job has not taken
         the waiting rows yet, so it will see these; a running one has, so another is made.
@@ -252,24 +255,60 @@ class DiscussChannel(models.Model):
              WHERE id = ANY(%s) AND model = 'discuss.channel' GROUP BY res_id
             ON CONFLICT (channel_id) DO UPDATE
                SET message_id = GREATEST(whatsapp_push_pending.message_id, EXCLUDED.message_id)
-        """, [message_ids])
+            RETURNING whatsapp_push_pending.pushed_at IS NULL OR whatsapp_push_pending.pushed_at <= %s
+        """, [message_ids, self._whatsapp_push_interval_start()])
+        self._whatsapp_ensure_push_job(due_now=any(row[0] for row in cr.fetchall()))
+
+    @api.model
+    def _whatsapp_push_interval_start(self):
+        """Conversations that alerted after this moment wait before alerting again."""
+        return fields.Datetime.now() - timedelta(seconds=self.env["whatsapp.push"]._interval_seconds())
+
+    @api.model
+    def _whatsapp_ensure_push_job(self, due_now):
+        """One push job waits for what is due now; another, dated, for what the interval holds back
+        (when the first of it is due: a conversation may alert up to one interval late, never lost)."""
+        cr = self.env.cr
+        identity = PUSH_IDENTITY if due_now else PUSH_LATER_IDENTITY
         cr.execute("""
             SELECT 1 FROM queue_job
              WHERE identity_key = %s AND state IN ('pending', 'enqueued', 'wait_dependencies') LIMIT 1
-        """, [PUSH_IDENTITY])
-        if not cr.fetchone():
-            delay(self, channel=JOB_CHANNEL_PUSH, identity_key=PUSH_IDENTITY,
-                  description="WhatsApp: web push of customers' messages")._job_whatsapp_web_push()
+        """, [identity])
+        if cr.fetchone():
+            return
+        eta = None
+        if not due_now:
+            cr.execute("SELECT min(pushed_at) FROM whatsapp_push_pending WHERE message_id IS NOT NULL")
+            first = cr.fetchone()[0]
+            if first is None:
+                return
+            eta = first + timedelta(seconds=self.env["whatsapp.push"]._interval_seconds())
+        delay(self, channel=JOB_CHANNEL_PUSH, identity_key=identity, eta=eta,
+              description="WhatsApp: web push of customers' messages")._job_whatsapp_web_push()
 
     @api.model
     def _job_whatsapp_web_push(self):
-        """Take every conversation waiting for its push, commit that, then push.
+        """Take every conversation whose push is due, commit that, then push.
 
         Committed before sending: a message processed meanwhile waits for the next job, never for
         this one's requests to a slow push service (and a crash here loses alerts, not messages).
         """
-        self.env.cr.execute("DELETE FROM whatsapp_push_pending RETURNING message_id")
-        message_ids = [row[0] for row in self.env.cr.fetchall()]
+        now, interval_start = fields.Datetime.now(), self._whatsapp_push_interval_start()
+        cr = self.env.cr
+        cr.execute("""
+            UPDATE whatsapp_push_pending pending SET message_id = NULL, pushed_at = %(now)s
+              FROM (SELECT id, message_id FROM whatsapp_push_pending
+                     WHERE message_id IS NOT NULL AND (pushed_at IS NULL OR pushed_at <= %(since)s)
+                       FOR UPDATE SKIP LOCKED) due
+             WHERE pending.id = due.id
+            RETURNING due.message_id
+        """, {"now": now, "since": interval_start})
+        message_ids = [row[0] for row in cr.fetchall()]
+        # Conversations quiet for a whole interval alert at once next time: their rows are not needed.
+        cr.execute("DELETE FROM whatsapp_push_pending WHERE message_id IS NULL AND pushed_at <= %s",
+                   [interval_start])
+        commit_step(self.env)
+        self._whatsapp_ensure_push_job(due_now=False)  # what the interval holds back
         commit_step(self.env)
         return self._whatsapp_send_web_push(message_ids)
 

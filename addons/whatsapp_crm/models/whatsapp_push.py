@@ -23,6 +23,11 @@ _logger = logging.getLogger(__name__)
 PUSH_TTL_PARAM = "whatsapp_crm.push_ttl_seconds"
 # An attendant who opens the laptop within the hour still sees the message.
 DEFAULT_PUSH_TTL_SECONDS = 3600
+PUSH_INTERVAL_PARAM = "whatsapp_crm.push_interval_seconds"
+# A conversation alerts again at most this often; its later messages update the notification at the
+# end of the interval. A customer writing five lines in ten seconds is one alert, not five, and the
+# pushes (CPU, requests to the push service) follow the conversations, not the messages.
+DEFAULT_PUSH_INTERVAL_SECONDS = 15
 # Push services answer in tens of milliseconds; a dead one must not hold the push job for long.
 PUSH_TIMEOUT = (3, 5)
 
@@ -33,11 +38,20 @@ class WhatsAppPush(models.AbstractModel):
 
     @api.model
     def _ttl_seconds(self):
-        param = self.env["ir.config_parameter"].sudo().get_param(PUSH_TTL_PARAM)
+        return self._seconds_param(PUSH_TTL_PARAM, DEFAULT_PUSH_TTL_SECONDS)
+
+    @api.model
+    def _interval_seconds(self):
+        return self._seconds_param(PUSH_INTERVAL_PARAM, DEFAULT_PUSH_INTERVAL_SECONDS)
+
+    @api.model
+    def _seconds_param(self, name, default):
+        # sudo: ir.config_parameter - the push settings, read by the push job
+        param = self.env["ir.config_parameter"].sudo().get_param(name)
         try:
-            return max(int(param), 0) if param else DEFAULT_PUSH_TTL_SECONDS
+            return max(int(param), 0) if param else default
         except ValueError:
-            return DEFAULT_PUSH_TTL_SECONDS
+            return default
 
     @api.model
     def _vapid_keys(self):

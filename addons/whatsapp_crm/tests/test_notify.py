@@ -3,13 +3,15 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.bus.tests.common import WebsocketCase
-from odoo.addons.whatsapp_crm.models.discuss_channel_notify import PUSH_BATCH_KEY
-from odoo.addons.whatsapp_crm.models.whatsapp_push import PUSH_TTL_PARAM
+from odoo.addons.whatsapp_crm.models.discuss_channel_notify import PUSH_BATCH_KEY, PUSH_LATER_IDENTITY
+from odoo.addons.whatsapp_crm.models.whatsapp_push import PUSH_INTERVAL_PARAM, PUSH_TTL_PARAM
 from odoo.addons.whatsapp_crm.tools import web_push_request
 
 from .common import WhatsAppCase
@@ -57,6 +59,8 @@ class NotifyCase(WhatsAppCase):
 
     def setUp(self):
         super().setUp()
+        # Every message alerts (the interval between two alerts of a conversation has its own test).
+        self.env["ir.config_parameter"].sudo().set_param(PUSH_INTERVAL_PARAM, "0")
         self.push_service.received.clear()
         self.push_service.rejected.clear()
         self.env.cr.postcommit.data.pop(PUSH_BATCH_KEY, None)
@@ -201,6 +205,30 @@ class TestPushPayload(NotifyCase):
         self.assertEqual(sorted(push.payload["options"]["body"] for push in self.pushes_to(subscription)),
                          ["Oi, sou o João", "Segunda"])
         self.assertFalse(self.env["whatsapp.push.pending"].search([]), "taken by the job")
+
+    def test_a_conversation_alerts_once_per_interval_then_with_its_newest_message(self):
+        self.env["ir.config_parameter"].sudo().set_param(PUSH_INTERVAL_PARAM, "15")
+        subscription = self.subscribe_browser(self.attendant)
+        maria = self.customer()
+        start = fields.Datetime.now()
+        with freeze_time(start):
+            maria.text("Primeira")
+            self.process_inbox()
+            self.assertEqual(self.run_push_job()["sent"], 1, "the first message alerts at once")
+        with freeze_time(start + timedelta(seconds=5)):
+            maria.text("Segunda")
+            maria.text("Terceira")
+            self.process_inbox()
+            self.assertEqual(self.run_push_job()["sent"], 0, "within the interval: no second alert yet")
+        later = self.env["queue.job"].search([("identity_key", "=", PUSH_LATER_IDENTITY), ("state", "=", "pending")])
+        self.assertEqual(len(later), 1, "a job waits for the end of the interval")
+        self.assertEqual(later.eta, start + timedelta(seconds=15))
+        with freeze_time(start + timedelta(seconds=15)):
+            self.assertEqual(self.env["discuss.channel"].with_user(self.processing_user)._job_whatsapp_web_push(),
+                             {"sent": 1, "failed": 0, "removed": 0})
+        self.push_service.wait_for(2)
+        self.assertEqual([push.payload["options"]["body"] for push in self.pushes_to(subscription)],
+                         ["Primeira", "Terceira"], "then one alert, with the newest message")
 
     def test_ttl_is_configurable(self):
         self.env["ir.config_parameter"].sudo().set_param(PUSH_TTL_PARAM, "600")
