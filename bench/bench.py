@@ -429,7 +429,7 @@ def print_table(results):
                 f"(target <= 1: {verdict(c['longest_stall_seconds'] <= 1)})",
                 f"    CPU per message: Odoo {c['server_cpu_ms_per_message']} ms (acks + processing), PostgreSQL "
                 f"{c['postgres_cpu_ms_per_message']} ms; machine busy {c['cpu']['machine_busy_percent']:.0f}%",
-                *([f"    stalls over 1 s (start after the first POST, length, messages in Discuss): "
+                *(["    stalls over 1 s (start after the first POST, length, messages in Discuss): "
                    + ", ".join(f"{stall['from_s']:.1f} s +{stall['seconds']} s at {stall['in_discuss']}"
                                for stall in c["stalls_over_1s"])] if c.get("stalls_over_1s") else []),
                 *([f"    {c['images']} images among them, all stored in {c['media_storage']} "

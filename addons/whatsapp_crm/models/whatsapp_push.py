@@ -15,7 +15,11 @@ import requests
 from odoo import api, models
 
 from ..tools.web_push_request import (
-    PushRequestError, build_push_request, is_gone, push_origin, vapid_authorization,
+    PushRequestError,
+    build_push_request,
+    is_gone,
+    push_origin,
+    vapid_authorization,
 )
 
 _logger = logging.getLogger(__name__)
