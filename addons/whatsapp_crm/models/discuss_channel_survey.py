@@ -149,7 +149,7 @@ class DiscussChannel(models.Model):
             if answer["context_wamid"]:
                 domain = [*tapped, ("whatsapp_survey_message_id.wamid", "=", answer["context_wamid"])]
             return channels_sudo.search(domain, order="id desc", limit=1).sudo(False)
-        if answer["type"] != "text":
+        if answer["type"] != "text" or not self._whatsapp_survey_awaits(account, partner):
             return self.browse()
         # A typed answer or a comment only while the customer has no other conversation open.
         if channels_sudo.search_count([*common[:3], ("whatsapp_status", "=", "open")], limit=1):
@@ -166,6 +166,19 @@ class DiscussChannel(models.Model):
                 ("whatsapp_survey_rating_id.feedback", "=", False),
             ], order="id desc", limit=1).sudo(False)
         return self.browse()
+
+    @api.model
+    def _whatsapp_survey_awaits(self, account, partner):
+        """Whether a closed conversation of this customer has a survey sent or answered: one indexed
+        probe for every text a customer writes (nearly always no), before the searches that decide."""
+        self.flush_model(["whatsapp_account_id", "whatsapp_partner_id", "whatsapp_status", "whatsapp_survey_state"])
+        self.env.cr.execute("""
+            SELECT 1 FROM discuss_channel
+             WHERE channel_type = 'whatsapp' AND whatsapp_account_id = %s AND whatsapp_partner_id = %s
+               AND whatsapp_status = 'closed' AND whatsapp_survey_state IN ('sent', 'answered')
+             LIMIT 1
+        """, [account.id, partner.id])
+        return bool(self.env.cr.fetchone())
 
     def _whatsapp_survey_typed_answer(self, text):
         """``(rating, comment)`` of a typed answer ("5 - ótimo!"), ``(None, None)`` otherwise.

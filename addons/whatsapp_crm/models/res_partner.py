@@ -3,7 +3,7 @@ import logging
 from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..tools.inbound_render import clean_name
 from ..tools.wa_number import canonical_wa_id
@@ -101,16 +101,26 @@ class ResPartner(models.Model):
 
     @api.model
     def _whatsapp_find(self, canonical=False, e164=False, user_id=False):
-        """``(partner of the BSUID, partner of the number)``, archived partners included."""
-        # sudo: res.partner - lookups by key, without evaluating record rules each time (the
-        # processing user may read every partner anyway)
-        partners_sudo = self.sudo().with_context(active_test=False)
-        by_user = partners_sudo.search([("whatsapp_user_id", "=", user_id)], limit=1) if user_id else partners_sudo
-        by_phone = partners_sudo
+        """``(partner of the BSUID, partner of the number)``, archived partners included.
+
+        Lookups by key in SQL, on every inbound message: no record rules (the processing user may read
+        every partner anyway) and no domain to compile (three searches were 5 % of the processing).
+        """
+        self.flush_model(["whatsapp_user_id", "whatsapp_wa_id", "phone_sanitized"])
+        by_user = self._whatsapp_first_where("whatsapp_user_id", user_id) if user_id else self.browse()
+        by_phone = self.browse()
         if canonical:
-            by_phone = partners_sudo.search([("whatsapp_wa_id", "=", canonical)], limit=1) or \
-                partners_sudo.search([("phone_sanitized", "=", e164)], order="id", limit=1)
-        return by_user.sudo(False), by_phone.sudo(False)
+            by_phone = self._whatsapp_first_where("whatsapp_wa_id", canonical) or \
+                self._whatsapp_first_where("phone_sanitized", e164)
+        return by_user, by_phone
+
+    @api.model
+    def _whatsapp_first_where(self, column, value):
+        """The oldest partner whose ``column`` is ``value``, archived or not."""
+        self.env.cr.execute(SQL("SELECT id FROM res_partner WHERE %s = %s ORDER BY id LIMIT 1",
+                                SQL.identifier(column), value))
+        row = self.env.cr.fetchone()
+        return self.browse(row[0] if row else ())
 
     @api.model
     def _whatsapp_resolve(self, canonical, e164, user_id, name, new_canonical=False):

@@ -306,7 +306,7 @@ class WhatsAppMessage(models.Model):
         reasons = dict(media._fields["failure_reason"]._description_selection(self.env)) if media else {}
         # Only the author may change a message (a forged edit naming someone else's wamid changes nothing).
         changes = self.search([("target_wamid", "=", self.wamid), ("direction", "=", "in")]).filtered(
-            lambda change: change.partner_id == self.partner_id) if self.wamid else self
+            lambda change: change.partner_id == self.partner_id) if self._whatsapp_has_changes() else self.browse()
         changes = changes.sorted(lambda change: (change.meta_timestamp or change.create_date, change.id))
         revisions = tuple(
             (event.text or "") for event in (change._whatsapp_event() for change in changes
@@ -317,6 +317,16 @@ class WhatsAppMessage(models.Model):
             revisions=revisions,
             revoked=REVOKE in changes.mapped("message_type"),
         )
+
+    def _whatsapp_has_changes(self):
+        """Whether an edit or a deletion names this message: one indexed probe, because nearly every
+        message is rendered when it arrives, before anything could change it."""
+        if not self.wamid:
+            return False
+        self.flush_model(["target_wamid", "direction"])
+        self.env.cr.execute("SELECT 1 FROM whatsapp_message WHERE target_wamid = %s AND direction = 'in' LIMIT 1",
+                            [self.wamid])
+        return bool(self.env.cr.fetchone())
 
     def _whatsapp_render_inbound(self, event=None, media=None):
         """HTML body of this inbound message, from its parsed event and what happened since."""
