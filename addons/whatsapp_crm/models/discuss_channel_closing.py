@@ -171,19 +171,16 @@ class DiscussChannel(models.Model):
         channel_sudo.with_user(root)._whatsapp_close_automatically(farewell=True)
 
     def _whatsapp_close_automatically(self, farewell):
-        attendant = self.whatsapp_assignee_id
         reason = self.env.ref("whatsapp_crm.whatsapp_close_reason_no_answer", raise_if_not_found=False)
         lang_env = self.with_context(lang=self.whatsapp_account_id._conversation_lang()).env
-        result = super().action_whatsapp_close()
-        self._whatsapp_post_notice(lang_env._("Closed automatically: the customer did not answer."))
-        self._whatsapp_after_close(reason, None, attendant, farewell=farewell, survey=False)
-        return result
+        return self._whatsapp_close_by_system(lang_env._("Closed automatically: the customer did not answer."),
+                                              reason=reason, farewell=farewell)
 
-    def _whatsapp_close_silently(self, notice):
-        """Close without a word to the customer (no farewell, no survey): the system ends a
-        conversation that goes on elsewhere; ``notice`` tells the attendants why and where."""
+    def _whatsapp_close_by_system(self, notice, reason=None, farewell=False):
+        """Closed by the system, not by an attendant: no survey (nobody ends the service to be rated),
+        the farewell only if asked; ``notice`` tells the attendants why (and where it goes on)."""
         attendant = self.whatsapp_assignee_id
         result = super().action_whatsapp_close()
         self._whatsapp_post_notice(notice)
-        self._whatsapp_after_close(None, None, attendant, farewell=False, survey=False)
+        self._whatsapp_after_close(reason, None, attendant, farewell=farewell, survey=False)
         return result

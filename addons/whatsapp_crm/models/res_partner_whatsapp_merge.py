@@ -90,7 +90,7 @@ class ResPartner(models.Model):
         attendant = channel_sudo.whatsapp_assignee_id
         lang_env = self.with_context(lang=channel_sudo.whatsapp_account_id._conversation_lang()).env
         root = self.env.ref("base.user_root")
-        channel_sudo.with_user(root)._whatsapp_close_silently(lang_env._(
+        channel_sudo.with_user(root)._whatsapp_close_by_system(lang_env._(
             "This contact was merged with %(customer)s, the same person: the conversation continues in "
             "protocol %(protocol)s.", customer=survivor.name, protocol=kept_sudo._whatsapp_protocol()))
         kept_sudo._whatsapp_post_notice(lang_env._(
