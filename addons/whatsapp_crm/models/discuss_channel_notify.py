@@ -8,7 +8,6 @@ for their push (``whatsapp.push.pending``) and one job at a time sends the pushe
 who answers the conversation, or while nobody does, to the attendants who may take it. Attendants'
 replies, notes and notices are never pushed.
 """
-import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -18,10 +17,9 @@ from odoo.tools.translate import LazyTranslate
 from ..const import ATTENDANT_GROUP, JOB_CHANNEL_PUSH
 from ..tools.web_push_request import shorten
 from .discuss_channel import is_whatsapp_channel
-from .whatsapp_job import commit_step, delay
+from .whatsapp_job import after_commit, commit_step, delay, job_waiting
 
 _lt = LazyTranslate(__name__)
-_logger = logging.getLogger(__name__)
 
 # The ids of a transaction's customer messages awaiting their web push job (cursor postcommit data).
 PUSH_BATCH_KEY = "whatsapp_crm.web_push"
@@ -207,13 +205,9 @@ class DiscussChannel(models.Model):
         """A customer's message: nobody now (its push job follows the commit); Discuss's rule otherwise."""
         if not self.env.context.get("whatsapp_inbound"):
             return super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
-        # One job per transaction (a drain job's batch), created once it is committed: precommit hooks
-        # run at every savepoint, and the job must not exist without its messages.
-        postcommit = self.env.cr.postcommit
-        if PUSH_BATCH_KEY not in postcommit.data:
-            postcommit.data[PUSH_BATCH_KEY] = []
-            postcommit.add(self._whatsapp_enqueue_web_push_after_commit)
-        postcommit.data[PUSH_BATCH_KEY].append(message.id)
+        # Once per transaction (a drain job's batch), after its commit: precommit hooks run at every
+        # savepoint, and no push may be asked for a message that is not committed.
+        after_commit(self.browse(), PUSH_BATCH_KEY, [message.id], "_whatsapp_queue_web_push")
         return []
 
     def _notify_thread_by_web_push(self, message, recipients_data, msg_vals=False, **kwargs):
@@ -225,16 +219,6 @@ class DiscussChannel(models.Model):
     # ------------------------------------------------------------
     # THE JOB
     # ------------------------------------------------------------
-
-    def _whatsapp_enqueue_web_push_after_commit(self):
-        message_ids = self.env.cr.postcommit.data.pop(PUSH_BATCH_KEY, [])
-        if not message_ids:
-            return
-        try:
-            with self.env.registry.cursor() as cr:
-                self.with_env(self.env(cr=cr))._whatsapp_queue_web_push(message_ids)
-        except Exception:  # the messages are posted; a lost push is not worth failing for
-            _logger.exception("WhatsApp: could not enqueue the web push of %s messages", len(message_ids))
 
     @api.model
     def _whatsapp_queue_web_push(self, message_ids):
@@ -268,18 +252,13 @@ class DiscussChannel(models.Model):
     def _whatsapp_ensure_push_job(self, due_now):
         """One push job waits for what is due now; another, dated, for what the interval holds back
         (when the first of it is due: a conversation may alert up to one interval late, never lost)."""
-        cr = self.env.cr
         identity = PUSH_IDENTITY if due_now else PUSH_LATER_IDENTITY
-        cr.execute("""
-            SELECT 1 FROM queue_job
-             WHERE identity_key = %s AND state IN ('pending', 'enqueued', 'wait_dependencies') LIMIT 1
-        """, [identity])
-        if cr.fetchone():
+        if job_waiting(self.env, identity):
             return
         eta = None
         if not due_now:
-            cr.execute("SELECT min(pushed_at) FROM whatsapp_push_pending WHERE message_id IS NOT NULL")
-            first = cr.fetchone()[0]
+            self.env.cr.execute("SELECT min(pushed_at) FROM whatsapp_push_pending WHERE message_id IS NOT NULL")
+            first = self.env.cr.fetchone()[0]
             if first is None:
                 return
             eta = first + timedelta(seconds=self.env["whatsapp.push"]._interval_seconds())

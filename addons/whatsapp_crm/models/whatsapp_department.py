@@ -1,4 +1,3 @@
-import logging
 from datetime import timedelta
 from random import randint
 
@@ -9,9 +8,7 @@ from odoo.modules import module as odoo_module
 from odoo.tools.misc import format_date
 
 from ..const import ATTENDANT_GROUP, JOB_CHANNEL_ASSIGN
-from .whatsapp_job import delay
-
-_logger = logging.getLogger(__name__)
+from .whatsapp_job import after_commit, delay
 
 # How far ahead the next opening time is looked for (a long holiday, a closed season).
 OPENING_SEARCH_DAYS = 45
@@ -177,26 +174,15 @@ class WhatsAppDepartment(models.Model):
         departments = self.filtered(lambda d: d.active and d.assignment_mode != "manual")
         if not departments:
             return
-        postcommit = self.env.cr.postcommit
-        if ASSIGN_AFTER_COMMIT not in postcommit.data:
-            postcommit.data[ASSIGN_AFTER_COMMIT] = set()
-            postcommit.add(self._whatsapp_schedule_after_commit)
-        postcommit.data[ASSIGN_AFTER_COMMIT].update(departments.ids)
+        after_commit(self.browse(), ASSIGN_AFTER_COMMIT, departments.ids, "_whatsapp_delay_assignment")
 
-    def _whatsapp_schedule_after_commit(self):
-        department_ids = self.env.cr.postcommit.data.pop(ASSIGN_AFTER_COMMIT, set())
-        try:
-            with self.env.registry.cursor() as cr:
-                self.with_env(self.env(cr=cr)).browse(sorted(department_ids))._whatsapp_delay_assignment()
-        except Exception:
-            _logger.exception("WhatsApp departments %s: could not ask for an assignment job (the next change "
-                              "of a conversation or of an attendant's presence will)", sorted(department_ids))
-
-    def _whatsapp_delay_assignment(self):
+    @api.model
+    def _whatsapp_delay_assignment(self, department_ids):
         """One assignment job per department with conversations waiting (``identity_key``: at most
-        one pending at a time)."""
+        one pending at a time). Lost if this fails: the next change of a conversation or of an
+        attendant's presence asks again."""
         channels = self.env["discuss.channel"]
-        for department in self:
+        for department in self.browse(department_ids):
             if not channels._whatsapp_waiting_in(department, 1):
                 continue
             delay(department, channel=JOB_CHANNEL_ASSIGN, identity_key=f"whatsapp_assign:{department.id}",

@@ -9,7 +9,7 @@ from odoo.addons.queue_job.jobrunner.runner import _channels as queue_job_channe
 
 from ..const import INBOX_RETENTION_DAYS, JOB_CHANNEL_INBOX, JOB_TIME_BUDGET_SECONDS, MAX_WEBHOOK_ITEMS
 from ..tools.inbox_split import InboxPayloadError, plan_items
-from .whatsapp_job import commit_step, delay
+from .whatsapp_job import commit_step, delay, job_waiting
 
 _logger = logging.getLogger(__name__)
 
@@ -115,12 +115,7 @@ class WhatsAppInbox(models.Model):
     @api.model
     def _wake_drain(self):
         """Make sure one drain job is pending (``identity_key``: at most one waits at a time)."""
-        self.env.cr.execute("""
-            SELECT 1 FROM queue_job
-             WHERE identity_key = %s AND state IN ('pending', 'enqueued', 'wait_dependencies')
-             LIMIT 1
-        """, [DRAIN_IDENTITY])
-        if not self.env.cr.fetchone():
+        if not job_waiting(self.env, DRAIN_IDENTITY):
             self._delay_drain(identity_key=DRAIN_IDENTITY)
 
     @api.model

@@ -10,7 +10,12 @@ with their traceback, the admins' views (Settings > Technical > Queue > Jobs: re
 jobs requeued when the Odoo instance running them dies, and test helpers (``trap_jobs``).
 """
 
+import functools
+import logging
+
 from odoo.modules import module as odoo_module
+
+_logger = logging.getLogger(__name__)
 
 PROCESSING_USER = "whatsapp_crm.user_whatsapp_processing"
 
@@ -37,3 +42,44 @@ def commit_step(env):
         env.flush_all()
         return
     env.cr.commit()
+
+
+def job_waiting(env, identity_key):
+    """Whether a job with this identity key waits to run (not started yet).
+
+    Checked *after* committing the work it should pick up, this is what makes skipping a new job
+    safe: a waiting job begins after this check, so it sees that work; a started one may not, so
+    the caller makes another. One indexed SELECT, instead of a job row per wake-up.
+    """
+    env.cr.execute("""
+        SELECT 1 FROM queue_job
+         WHERE identity_key = %s AND state IN ('pending', 'enqueued', 'wait_dependencies') LIMIT 1
+    """, [identity_key])
+    return bool(env.cr.fetchone())
+
+
+def after_commit(records, key, ids, method_name):
+    """Once this transaction commits, call ``records.<method_name>(ids)`` in a new transaction, with
+    every id gathered under ``key`` by the whole transaction (a processing batch asks once).
+
+    After the commit, because what it starts (a job) must not exist without the work it is for, and
+    must read after that work is visible; in a new transaction, because this one is over. It never
+    fails the work that committed: a failure is logged (the next batch, or a safety net, asks again).
+    The ids wait in ``cr.postcommit.data[key]`` (a set) until then.
+    """
+    postcommit = records.env.cr.postcommit
+    if key not in postcommit.data:
+        postcommit.data[key] = set()
+        postcommit.add(functools.partial(_run_after_commit, records, key, method_name))
+    postcommit.data[key].update(ids)
+
+
+def _run_after_commit(records, key, method_name):
+    ids = sorted(records.env.cr.postcommit.data.pop(key, ()))
+    if not ids:
+        return
+    try:
+        with records.env.registry.cursor() as cr:
+            getattr(records.with_env(records.env(cr=cr)), method_name)(ids)
+    except Exception:
+        _logger.exception("WhatsApp: %s of %s, asked for after a commit, failed", method_name, ids)

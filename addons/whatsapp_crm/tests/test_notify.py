@@ -46,7 +46,7 @@ class NotifyCase(WhatsAppCase):
 
     def queue_pushes(self):
         """What follows the processing commit: the batch's conversations wait for their push."""
-        message_ids = self.env.cr.postcommit.data.pop(PUSH_BATCH_KEY, [])
+        message_ids = sorted(self.env.cr.postcommit.data.pop(PUSH_BATCH_KEY, ()))
         self.env["discuss.channel"].with_user(self.processing_user)._whatsapp_queue_web_push(message_ids)
 
     def run_push_job(self):
