@@ -8,11 +8,10 @@ deleted at the end.
 """
 import random
 import threading
-from contextlib import contextmanager
 
-from odoo import api
-from odoo.sql_db import db_connect
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
+
+from .parallel_workers import ParallelWorkersCase
 
 PARALLEL = 20
 ATTENDANTS = 4
@@ -20,21 +19,7 @@ CAPACITY = 3
 
 
 @tagged("post_install", "-at_install", "whatsapp_crm")
-class TestAssignmentConcurrency(TransactionCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.uid_processing = cls.env.ref("whatsapp_crm.user_whatsapp_processing").id
-        cls.dbname = cls.env.cr.dbname
-
-    @contextmanager
-    def worker(self):
-        cr = db_connect(self.dbname).cursor()
-        try:
-            yield cr, api.Environment(cr, self.uid_processing, {})
-        finally:
-            cr.close()
+class TestAssignmentConcurrency(ParallelWorkersCase):
 
     def setUp(self):
         super().setUp()

@@ -7,13 +7,12 @@ partners they made are deleted at the end.
 """
 import random
 import threading
-from contextlib import contextmanager
 
-from odoo import api
-from odoo.sql_db import db_connect
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.whatsapp_crm.models import res_partner
+
+from .parallel_workers import ParallelWorkersCase
 
 # Missing on code that predates the fix: the tests then show what happens without it.
 IdentityRace = getattr(res_partner, "WhatsAppIdentityRace", None) or type("NoIdentityRace", (Exception,), {})
@@ -21,13 +20,7 @@ MAX_RETRIES = 10
 
 
 @tagged("post_install", "-at_install", "whatsapp_crm")
-class TestIdentityConcurrency(TransactionCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.uid_processing = cls.env.ref("whatsapp_crm.user_whatsapp_processing").id
-        cls.dbname = cls.env.cr.dbname
+class TestIdentityConcurrency(ParallelWorkersCase):
 
     def setUp(self):
         super().setUp()
@@ -37,16 +30,6 @@ class TestIdentityConcurrency(TransactionCase):
         self.new_wa_id = self.wa_id[:-1] + str((int(self.wa_id[-1]) + 1) % 10)  # the customer's next number
         self.resolved = set()  # merged partners lose their identifiers: found again by id
         self.addCleanup(self.delete_partners)
-
-    @contextmanager
-    def worker(self):
-        """One real transaction, as an inbox worker has (rolled back unless committed). Committing it
-        is the point of these tests: it is another worker, never the test transaction."""
-        cr = db_connect(self.dbname).cursor()
-        try:
-            yield cr, api.Environment(cr, self.uid_processing, {})
-        finally:
-            cr.close()
 
     def resolve(self, wa_id, user_id, snapshot_taken=None, barrier=None, new_wa_id=None):
         """Run the lookup the way the pipeline does: retried in a new transaction after a race
